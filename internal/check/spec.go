@@ -19,7 +19,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration; write it like 10s, 5m or 1h", n.Line, s)
+		// A TypeError lets the decoder go on, so that every other problem
+		// of the file is reported too.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration; write it like 10s, 5m or 1h", n.Line, s)}}
 	}
 	*d = Duration(v)
 	return nil

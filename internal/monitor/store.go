@@ -13,7 +13,9 @@ type Sample struct {
 	At      time.Time     `json:"at"`
 	Status  check.Status  `json:"-"`
 	Latency time.Duration `json:"-"`
-	Message string        `json:"message"`
+	// Message is the result's message in German; MessageEN in English.
+	Message   string `json:"message"`
+	MessageEN string `json:"-"`
 }
 
 // Rollup is one hour of results of one check.

@@ -1,0 +1,36 @@
+package tlscheck
+
+import (
+	"crypto/x509"
+	"fmt"
+	"os"
+)
+
+// LoadRoots returns the system's trusted certificate authorities plus those
+// in caFile, when caFile is not empty. caFile may hold PEM certificates
+// ("-----BEGIN CERTIFICATE-----") or one or more DER certificates, as
+// Konnektor vendors ship their CA in either form.
+func LoadRoots(caFile string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if caFile == "" {
+		return pool, nil
+	}
+	data, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read ca_file %q: %w; check the path and that lifeline may read the file", caFile, err)
+	}
+	if pool.AppendCertsFromPEM(data) {
+		return pool, nil
+	}
+	certs, err := x509.ParseCertificates(data)
+	if err != nil || len(certs) == 0 {
+		return nil, fmt.Errorf("ca_file %q holds no certificate: export the CA certificate as PEM (-----BEGIN CERTIFICATE-----) or DER", caFile)
+	}
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
