@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
@@ -172,20 +171,3 @@ func dateDE(t time.Time) string { return t.Local().Format("02.01.2006") }
 
 // dateEN writes a date in ISO form, in local time: 2027-03-14.
 func dateEN(t time.Time) string { return t.Local().Format("2006-01-02") }
-
-// hostPort splits addr and adds defaultPort when addr has none.
-func hostPort(addr, defaultPort string) (hostport, host string, err error) {
-	h, p, err := net.SplitHostPort(addr)
-	if err != nil {
-		// No port: a bare host name or IP address (IPv6 possibly bracketed).
-		h = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
-		if h == "" || strings.ContainsAny(h, "[]/ ") || (strings.Contains(h, ":") && net.ParseIP(h) == nil) {
-			return "", "", fmt.Errorf("address %q is not host:port (for example konnektor.local:443)", addr)
-		}
-		p = defaultPort
-	}
-	if h == "" || p == "" {
-		return "", "", fmt.Errorf("address %q needs a host, for example konnektor.local:443", addr)
-	}
-	return net.JoinHostPort(h, p), h, nil
-}
