@@ -208,3 +208,18 @@ func (s *Site) resolve(p string) string {
 	}
 	return filepath.Join(filepath.Dir(s.file), p)
 }
+
+// Build applies defaults to a configuration assembled in code (the demo,
+// tests) and validates it like a file; file anchors relative paths.
+func Build(s Site, file string) (*Site, error) {
+	s.file = file
+	s.applyDefaults()
+	var problems []Problem
+	for _, p := range s.validate() {
+		problems = append(problems, Problem{File: file, Key: p.Key, Msg: p.Msg})
+	}
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
+	}
+	return &s, nil
+}

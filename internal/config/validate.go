@@ -204,6 +204,9 @@ func validateCheck(c check.Spec) validate.Problems {
 		case isFachdienst(u.Hostname()):
 			ps.Add("url", "%s is the E-Rezept Fachdienst: gematik forbids polling it at a fixed interval; use a check of kind tilage (TI-Lagebild) for the E-Rezept status", u.Hostname())
 		}
+		if c.Kind == check.KindHTTP && c.ExpectStatus != 0 && (c.ExpectStatus < 100 || c.ExpectStatus > 599) {
+			ps.Add("expect_status", "%d is not an HTTP status; use 100..599 or leave it out for any 200-399", c.ExpectStatus)
+		}
 		if c.Kind == check.KindTILage && c.Interval.D() < check.MinTILageInterval {
 			ps.Add("interval", "%s is too short: gematik allows the TI-Lagebild API to be polled at most every 5 minutes; use 5m or more", c.Interval.D())
 		}

@@ -1,0 +1,188 @@
+// Package siteapp wires the parts of `lifeline site` together: the
+// configuration, the site database, the probers, the monitor, the
+// authentication service and the web server. cmd/lifeline and the demo call
+// Open and Run; nothing here holds business rules.
+package siteapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lifeline-project/lifeline/internal/auth"
+	"github.com/lifeline-project/lifeline/internal/check"
+	"github.com/lifeline-project/lifeline/internal/clock"
+	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/monitor"
+	"github.com/lifeline-project/lifeline/internal/probe"
+	"github.com/lifeline-project/lifeline/internal/store/sqlite"
+	"github.com/lifeline-project/lifeline/internal/web"
+)
+
+// Options are the inputs of Open.
+type Options struct {
+	Config  *config.Site
+	Log     *slog.Logger
+	Clock   clock.Clock
+	Version string
+	// Out receives the one-time admin password on the first start.
+	Out io.Writer
+	// ExtraChecks are checks the program adds beyond the configured ones
+	// (for example the freshness of the downtime copy), each with its
+	// prober in ExtraProbers.
+	ExtraChecks  []check.Spec
+	ExtraProbers map[string]check.Prober
+}
+
+// App is a running site node.
+type App struct {
+	Config  *config.Site
+	Log     *slog.Logger
+	DB      *sqlite.DB
+	Monitor *monitor.Monitor
+	Auth    *auth.Service
+	Web     *web.Server
+
+	// AdminPassword is set when Open created the first admin.
+	AdminPassword string
+
+	ln     net.Listener
+	closed bool
+}
+
+// Open prepares the site: data folder, database, probers, monitor, users
+// and web server. It does not start probing or serving; Run does.
+func Open(ctx context.Context, o Options) (*App, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	cfg := o.Config
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder %s: %w", cfg.DataDir, err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "site.db"))
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: o.Log, DB: db}
+	fail := func(err error) (*App, error) {
+		db.Close()
+		return nil, err
+	}
+	probers, err := probe.All(cfg.Checks, o.Log)
+	if err != nil {
+		return fail(err)
+	}
+	specs := append([]check.Spec{}, cfg.Checks...)
+	for _, s := range o.ExtraChecks {
+		specs = append(specs, s)
+		probers[s.ID] = o.ExtraProbers[s.ID]
+	}
+	a.Monitor, err = monitor.New(monitor.Config{Specs: specs, Probers: probers, Store: sqlite.NewMonitorStore(db), Clock: o.Clock, Log: o.Log})
+	if err != nil {
+		return fail(err)
+	}
+	if err := a.Monitor.Restore(ctx); err != nil {
+		o.Log.Warn("could not restore the last states; starting fresh", "err", err)
+	}
+	a.Auth = auth.New(sqlite.NewAuthStore(db), o.Clock, o.Log)
+	pw, created, err := a.Auth.EnsureAdmin(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("create the first admin: %w", err))
+	}
+	if created {
+		a.AdminPassword = pw
+		if o.Out != nil {
+			fmt.Fprintf(o.Out, "\nErster Start: Benutzer \"admin\" angelegt.\nEinmal-Passwort: %s\n(Beim ersten Anmelden muss es geändert werden. First start: user \"admin\", one-time password above.)\n\n", pw)
+		}
+		o.Log.Info("first start: created user admin with a one-time password (printed on the console, not logged)")
+	}
+	a.Web, err = web.New(web.Config{
+		Language: cfg.Language, Location: cfg.Location(), MetricsPublic: cfg.MetricsPublic,
+		SiteName: cfg.SiteName, Version: o.Version,
+	}, a.Monitor, a.Auth, o.Log, o.Clock)
+	if err != nil {
+		return fail(err)
+	}
+	return a, nil
+}
+
+// Listen opens the configured listen address (or addr when not empty).
+func (a *App) Listen(addr string) error {
+	if addr == "" {
+		addr = a.Config.Listen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another lifeline or program using the port? change listen in the config)", addr, err)
+	}
+	a.ln = ln
+	return nil
+}
+
+// URL returns the dashboard's address once listening.
+func (a *App) URL() string {
+	if a.ln == nil {
+		return ""
+	}
+	return "http://" + a.ln.Addr().String() + "/"
+}
+
+// Run probes and serves until ctx ends, then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	if a.ln == nil {
+		if err := a.Listen(""); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.Web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	monCtx, stopMon := context.WithCancel(ctx)
+	monDone := make(chan error, 1)
+	go func() { monDone <- a.Monitor.Run(monCtx) }()
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(a.ln) }()
+	a.Log.Info("lifeline site running", "url", a.URL(), "checks", len(a.Config.Checks))
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-srvDone:
+	}
+	a.Web.Close() // ends server-sent event streams
+	shCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if e := srv.Shutdown(shCtx); e != nil && err == nil {
+		err = e
+	}
+	stopMon()
+	if e := <-monDone; e != nil && err == nil {
+		err = e
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the database.
+func (a *App) Close() error {
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	return a.DB.Close()
+}
