@@ -14,9 +14,13 @@ type toolHandler func(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 func toolCommand(name string) toolHandler {
 	switch name {
 	case "pzn":
-		return func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return pharmacli.PZN(args, stdout, stderr) }
+		return func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return pharmacli.PZN(args, stdout, stderr)
+		}
 	case "copay":
-		return func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return pharmacli.Copay(args, stdout, stderr) }
+		return func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return pharmacli.Copay(args, stdout, stderr)
+		}
 	case "erezept":
 		return pharmacli.ERezept
 	}
