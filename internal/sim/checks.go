@@ -39,7 +39,7 @@ func (p *Pharmacy) Checks(interval time.Duration) []check.Spec {
 	}
 
 	ups := base("ups", "USV", check.KindNUT, check.GroupPower)
-	ups.Address = p.ups.addr
+	ups.Address = p.ups.Addr()
 	ups.UPS = nutUPSName
 
 	line1 := base("line1", "Internetleitung 1 (DSL)", check.KindTCP, check.GroupNetwork)
@@ -48,7 +48,7 @@ func (p *Pharmacy) Checks(interval time.Duration) []check.Spec {
 	line2.Address = p.line2.addr
 
 	clock := base("clock", "Uhrzeit", check.KindNTP, check.GroupNetwork)
-	clock.Address = p.ntp.addr()
+	clock.Address = p.ntp.Addr()
 
 	kon := base("konnektor", "Konnektor", check.KindKonnektor, check.GroupAccess, "line1")
 	kon.URL = p.KonnektorURL()

@@ -34,10 +34,10 @@ func TestChecks(t *testing.T) {
 	}
 	iv, to, dns := 5*time.Second, 2*time.Second, p.KonnektorDNSAddr()
 	want := []row{
-		{"ups", "USV", "nut", "power", nil, iv, to, p.ups.addr},
+		{"ups", "USV", "nut", "power", nil, iv, to, p.ups.Addr()},
 		{"line1", "Internetleitung 1 (DSL)", "tcp", "network", nil, iv, to, p.line1.addr},
 		{"line2", "Internetleitung 2 (LTE)", "tcp", "network", nil, iv, to, p.line2.addr},
-		{"clock", "Uhrzeit", "ntp", "network", nil, iv, to, p.ntp.addr()},
+		{"clock", "Uhrzeit", "ntp", "network", nil, iv, to, p.ntp.Addr()},
 		{"konnektor", "Konnektor", "konnektor", "access", []string{"line1"}, iv, to, p.KonnektorURL()},
 		{"ti-dns", "TI-Namensauflösung", "dns", "access", []string{"konnektor"}, iv, to, dns + " " + IDPHost},
 		{"erezept", "E-Rezept", "dns", "access", []string{"konnektor"}, iv, to, dns + " " + ERezeptHost},

@@ -2,13 +2,9 @@ package sim
 
 import (
 	"net"
-	"time"
 
 	"github.com/lifeline-project/lifeline/internal/check"
 )
-
-// ntpDegradedOffset is how far the time server is off when degraded.
-const ntpDegradedOffset = 5 * time.Second
 
 // startLines starts the two internet lines: TCP listeners standing for the
 // routers of two providers. A connection is accepted and closed at once.
@@ -19,16 +15,6 @@ func (p *Pharmacy) startLines() error {
 	}
 	p.line2, err = startSwitchable(serveConns(func(net.Conn) {}))
 	return err
-}
-
-// startNTP starts the time server.
-func (p *Pharmacy) startNTP() error {
-	s, err := startNTP()
-	if err != nil {
-		return err
-	}
-	p.ntp = s
-	return nil
 }
 
 // describeDeps lists the dependencies in the dashboard's recovery order:
@@ -62,8 +48,8 @@ func (p *Pharmacy) describeDeps() []*dep {
 				ModeDown:     check.Msg("Stromausfall: Akku fast leer (8 %, noch 2 Minuten)", "Power cut: battery almost empty (8 %, 2 minutes left)"),
 			},
 			degradeLabel: check.Msg("Strom abschalten (Akku)", "Cut the power (battery)"),
-			address:      func() string { return p.ups.addr },
-			apply:        noop,
+			address:      p.ups.Addr,
+			apply:        p.setUPS,
 		},
 		line(DepLine1, "DSL", p.line1),
 		line(DepLine2, "LTE", p.line2),
@@ -77,18 +63,8 @@ func (p *Pharmacy) describeDeps() []*dep {
 				ModeDown:     check.Msg("Zeitserver antwortet nicht", "Time server does not answer"),
 			},
 			degradeLabel: check.Msg("Uhr verstellen (5 s)", "Set the clock off (5 s)"),
-			address:      func() string { return p.ntp.addr() + " (UDP)" },
-			apply: func(m Mode) error {
-				switch m {
-				case ModeDegraded:
-					p.ntp.set(ntpDegradedOffset, false)
-				case ModeDown:
-					p.ntp.set(0, true)
-				default:
-					p.ntp.set(0, false)
-				}
-				return nil
-			},
+			address:      func() string { return p.ntp.Addr() + " (UDP)" },
+			apply:        p.setNTP,
 		},
 		{
 			name:  DepKonnektor,

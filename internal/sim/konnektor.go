@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/lifeline-project/lifeline/internal/check/konnektor"
 )
 
 // TI names a Konnektor resolves for the pharmacy, and the addresses the
@@ -27,6 +29,15 @@ const (
 	IDPHost     = "idp.zentral.idp.splitdns.ti-dienste.de"
 	ERezeptIP   = "100.102.0.10"
 	IDPIP       = "100.102.0.20"
+)
+
+// Product data the simulated Konnektor reports in its service directory
+// (connector.sds), which konnektor.SDSDocument renders, so that the prober
+// and the simulation share one document.
+const (
+	sdsVendor  = "lifeline"
+	sdsProduct = "Simulierter Konnektor"
+	sdsFW      = "5.50.2"
 )
 
 // tiAddress returns the address the Konnektor's DNS gives a TI name.
@@ -70,7 +81,7 @@ func (p *Pharmacy) startKonnektor() error {
 			return
 		}
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-		_, _ = w.Write(connectorSDS(p.KonnektorURL()))
+		_, _ = w.Write(konnektor.SDSDocument(sdsVendor, sdsProduct, sdsFW, p.KonnektorURL()))
 	})
 	s, err := startSwitchable(serveHTTP(mux, tlsConf, p.log.With("dep", DepKonnektor)))
 	if err != nil {

@@ -1,10 +1,8 @@
 package sim
 
 import (
-	"bufio"
-	"encoding/json"
+	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -12,7 +10,12 @@ import (
 	"time"
 
 	"github.com/beevik/ntp"
+	"github.com/google/go-cmp/cmp"
 	"github.com/miekg/dns"
+
+	"github.com/lifeline-project/lifeline/internal/check"
+	"github.com/lifeline-project/lifeline/internal/check/tilage"
+	"github.com/lifeline-project/lifeline/internal/nut"
 )
 
 // TestKonnektorDNS resolves the TI names through the Konnektor over UDP and
@@ -71,13 +74,14 @@ func TestTILage(t *testing.T) {
 	t.Parallel()
 	p := startTestPharmacy(t)
 	tests := []struct {
-		mode Mode
-		want string
+		mode       Mode
+		want       tilage.Outage
+		wantStatus check.Status
 	}{
-		{ModeOK, "none"},
-		{ModeDegraded, "partial"},
-		{ModeDown, "full"},
-		{ModeOK, "none"},
+		{ModeOK, tilage.OutageNone, check.StatusOK},
+		{ModeDegraded, tilage.OutagePartial, check.StatusDegraded},
+		{ModeDown, tilage.OutageFull, check.StatusFail},
+		{ModeOK, tilage.OutageNone, check.StatusOK},
 	}
 	for i, tt := range tests {
 		mustSet(t, p, DepTILage, tt.mode)
@@ -85,27 +89,23 @@ func TestTILage(t *testing.T) {
 		if err != nil {
 			t.Fatalf("GET %s: %v", p.TILageURL(), err)
 		}
-		var body struct {
-			AppStatus struct {
-				ERezept struct {
-					Outage string `json:"outage"`
-				} `json:"erezept"`
-			} `json:"appStatus"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&body)
+		doc, err := tilage.ParseDocument(resp.Body)
 		resp.Body.Close()
 		if err != nil {
-			t.Fatalf("decode: %v", err)
+			t.Fatalf("mode %s: %v", tt.mode, err)
 		}
-		if got := body.AppStatus.ERezept.Outage; got != tt.want {
+		if got := doc.AppStatus[tilage.AppERezept].Outage; got != tt.want {
 			t.Errorf("mode %s: outage %q; want %q", tt.mode, got, tt.want)
+		}
+		if got := tilage.Judge(doc).Status; got != tt.wantStatus {
+			t.Errorf("mode %s: the prober judges %q; want %q", tt.mode, got, tt.wantStatus)
 		}
 		if got, want := p.TILageRequests(), int64(i+1); got != want {
 			t.Errorf("TILageRequests after %d requests = %d; want %d", i+1, got, want)
 		}
 	}
 	// Other paths are not counted.
-	if resp, err := http.Get(strings.TrimSuffix(p.TILageURL(), TILagePath) + "/"); err == nil {
+	if resp, err := http.Get(strings.TrimSuffix(p.TILageURL(), tilage.Path) + "/"); err == nil {
 		resp.Body.Close()
 	}
 	if got, want := p.TILageRequests(), int64(len(tests)); got != want {
@@ -129,7 +129,7 @@ func TestNTP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		mustSet(t, p, DepNTP, tt.mode)
-		resp, err := ntp.QueryWithOptions(p.ntp.addr(), ntp.QueryOptions{Timeout: 300 * time.Millisecond})
+		resp, err := ntp.QueryWithOptions(p.ntp.Addr(), ntp.QueryOptions{Timeout: 300 * time.Millisecond})
 		if tt.wantTimeout {
 			var ne net.Error
 			if !errors.As(err, &ne) || !ne.Timeout() {
@@ -152,58 +152,19 @@ func TestNTP(t *testing.T) {
 	}
 }
 
-func TestNTPTime(t *testing.T) {
-	tests := []struct {
-		in   time.Time
-		want uint64
-	}{
-		{time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), 2208988800 << 32},
-		{time.Date(1970, 1, 1, 0, 0, 0, 500_000_000, time.UTC), 2208988800<<32 | 1<<31},
-		{time.Date(2036, 2, 7, 6, 28, 15, 0, time.UTC), 0xffffffff << 32},
-	}
-	for _, tt := range tests {
-		if got := ntpTime(tt.in); got != tt.want {
-			t.Errorf("ntpTime(%v) = %#x; want %#x", tt.in, got, tt.want)
-		}
-	}
-}
-
-// nutExchange sends commands to a NUT server and returns the replies: one
-// line each, or the lines of a BEGIN ... END block.
-func nutExchange(addr string, cmds ...string) ([][]string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
-	rd := bufio.NewReader(c)
-	var out [][]string
-	for _, cmd := range cmds {
-		if _, err := fmt.Fprintf(c, "%s\n", cmd); err != nil {
-			return nil, err
-		}
-		var lines []string
-		for {
-			l, err := rd.ReadString('\n')
-			if err != nil {
-				return nil, fmt.Errorf("after %q: %w", cmd, err)
-			}
-			l = strings.TrimSuffix(l, "\n")
-			lines = append(lines, l)
-			if !strings.HasPrefix(lines[0], "BEGIN ") || strings.HasPrefix(l, "END ") {
-				break
-			}
-		}
-		out = append(out, lines)
-	}
-	return out, nil
-}
-
-// TestUPS talks NUT to the simulated UPS in every mode.
+// TestUPS talks NUT over TCP to the simulated UPS in every mode, with the
+// NUT client the prober uses: one connection kept open across the mode
+// changes (the server answers in every mode) and a new one for each mode.
 func TestUPS(t *testing.T) {
 	t.Parallel()
 	p := startTestPharmacy(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kept, err := nut.Dial(ctx, p.ups.Addr())
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer kept.Close()
 	tests := []struct {
 		mode                    Mode
 		status, charge, runtime string
@@ -215,89 +176,33 @@ func TestUPS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		mustSet(t, p, DepUPS, tt.mode)
-		got, err := nutExchange(p.ups.addr, "VER", "LIST VAR ups", "GET VAR ups battery.charge", "LIST VAR other", "LOGOUT")
+		want := map[string]string{
+			"ups.status":      tt.status,
+			"battery.charge":  tt.charge,
+			"battery.runtime": tt.runtime,
+			"device.model":    "Simulierte USV",
+		}
+		fresh, err := nut.Dial(ctx, p.ups.Addr())
 		if err != nil {
-			t.Fatalf("mode %s: %v", tt.mode, err)
+			t.Fatalf("mode %s: dial: %v", tt.mode, err)
 		}
-		want := [][]string{
-			{"Network UPS Tools upsd 2.8.1 - lifeline Simulation"},
-			{
-				"BEGIN LIST VAR ups",
-				`VAR ups ups.status "` + tt.status + `"`,
-				`VAR ups battery.charge "` + tt.charge + `"`,
-				`VAR ups battery.runtime "` + tt.runtime + `"`,
-				`VAR ups device.model "Simulierte USV"`,
-				"END LIST VAR ups",
-			},
-			{`VAR ups battery.charge "` + tt.charge + `"`},
-			{"ERR UNKNOWN-UPS"},
-			{"OK Goodbye"},
+		for name, c := range map[string]*nut.Client{"kept connection": kept, "new connection": fresh} {
+			got, err := c.ListVars(ctx, "ups")
+			if err != nil {
+				t.Fatalf("mode %s, %s: LIST VAR ups: %v", tt.mode, name, err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("mode %s, %s: LIST VAR ups mismatch (-want +got):\n%s", tt.mode, name, diff)
+			}
 		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("mode %s:\ngot  %q\nwant %q", tt.mode, got, want)
+		if got, err := fresh.GetVar(ctx, "ups", "battery.charge"); err != nil || got != tt.charge {
+			t.Errorf("mode %s: GET VAR ups battery.charge = %q, %v; want %q", tt.mode, got, err, tt.charge)
 		}
-	}
-}
-
-func TestNUTAnswer(t *testing.T) {
-	st := upsStateFor(ModeOK)
-	tests := []struct {
-		line     string
-		want     string
-		wantQuit bool
-	}{
-		{"GET VAR ups ups.status", "VAR ups ups.status \"OL\"\n", false},
-		{"get var ups battery.runtime", "VAR ups battery.runtime \"2400\"\n", false},
-		{"GET VAR ups input.voltage", "ERR VAR-NOT-SUPPORTED\n", false},
-		{"GET VAR other ups.status", "ERR UNKNOWN-UPS\n", false},
-		{"GET UPSDESC ups", "UPSDESC ups \"Simulierte USV\"\n", false},
-		{"LIST UPS", "BEGIN LIST UPS\nUPS ups \"Simulierte USV\"\nEND LIST UPS\n", false},
-		{`USERNAME "mon user"`, "OK\n", false},
-		{"PASSWORD", "ERR INVALID-ARGUMENT\n", false},
-		{"LIST VAR", "ERR INVALID-ARGUMENT\n", false},
-		{"STARTTLS", "ERR FEATURE-NOT-CONFIGURED\n", false},
-		{"NETVER", "1.3\n", false},
-		{"FLY", "ERR UNKNOWN-COMMAND\n", false},
-		{"", "ERR UNKNOWN-COMMAND\n", false},
-		{"LOGOUT", "OK Goodbye\n", true},
-	}
-	for _, tt := range tests {
-		got, quit := nutAnswer(tt.line, st)
-		if got != tt.want || quit != tt.wantQuit {
-			t.Errorf("nutAnswer(%q) = %q, %v; want %q, %v", tt.line, got, quit, tt.want, tt.wantQuit)
+		if _, err := fresh.ListVars(ctx, "other"); !nut.HasCode(err, nut.CodeUnknownUPS) {
+			t.Errorf("mode %s: LIST VAR other: got %v; want ERR %s", tt.mode, err, nut.CodeUnknownUPS)
+		}
+		if err := fresh.Close(); err != nil {
+			t.Errorf("mode %s: close: %v", tt.mode, err)
 		}
 	}
-}
-
-func TestNUTFields(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"LIST VAR ups", []string{"LIST", "VAR", "ups"}},
-		{"  GET   VAR ups x\r", []string{"GET", "VAR", "ups", "x"}},
-		{`SET VAR ups ups.id "a b"`, []string{"SET", "VAR", "ups", "ups.id", "a b"}},
-		{`X "say \"hi\""`, []string{"X", `say "hi"`}},
-		{`X ""`, []string{"X", ""}},
-		{"", nil},
-	}
-	for _, tt := range tests {
-		if got := nutFields(tt.in); fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tt.want) {
-			t.Errorf("nutFields(%q) = %q; want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-// FuzzNUTAnswer feeds arbitrary command lines: every reply is one or more
-// complete lines and never panics.
-func FuzzNUTAnswer(f *testing.F) {
-	for _, s := range []string{"LIST VAR ups", `GET VAR "ups" battery.charge`, "LOGOUT", `"\`, "\x00"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		got, _ := nutAnswer(line, upsStateFor(ModeDown))
-		if !strings.HasSuffix(got, "\n") {
-			t.Errorf("nutAnswer(%q) = %q; want a reply ending in a newline", line, got)
-		}
-	})
 }

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/lifeline-project/lifeline/internal/check"
+	"github.com/lifeline-project/lifeline/internal/check/ntpcheck"
+	"github.com/lifeline-project/lifeline/internal/nut"
 )
 
 // Mode is the state a simulated dependency is put in.
@@ -141,8 +143,8 @@ type Pharmacy struct {
 	tilageReq atomic.Int64
 	line1     *switchable
 	line2     *switchable
-	ntp       *ntpServer
-	ups       *switchable
+	ntp       *ntpcheck.Server
+	ups       *nut.Server
 }
 
 // StartPharmacy starts all simulated dependencies of one pharmacy on
@@ -314,7 +316,7 @@ func (p *Pharmacy) Close() error {
 	p.closed = true
 	close(p.done)
 	var errs []error
-	for _, s := range []*switchable{p.erp, p.konHTTPS, p.tilage, p.line1, p.line2, p.ups} {
+	for _, s := range []*switchable{p.erp, p.konHTTPS, p.tilage, p.line1, p.line2} {
 		if s != nil {
 			errs = append(errs, s.off())
 		}
@@ -323,7 +325,10 @@ func (p *Pharmacy) Close() error {
 		errs = append(errs, p.konDNS.close())
 	}
 	if p.ntp != nil {
-		errs = append(errs, p.ntp.close())
+		errs = append(errs, p.ntp.Close())
+	}
+	if p.ups != nil {
+		errs = append(errs, p.ups.Close())
 	}
 	if p.caFile != "" {
 		if err := os.Remove(p.caFile); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lifeline-project/lifeline/internal/check/konnektor"
 )
 
 // startTestPharmacy starts a pharmacy that is closed when the test ends.
@@ -94,32 +95,24 @@ func getSDS(c *http.Client, p *Pharmacy) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("connector.sds: status %d", resp.StatusCode)
 	}
-	var sds struct {
-		XMLName xml.Name
-		Product string `xml:"ProductInformation>ProductMiscellaneous>ProductName"`
-		FW      string `xml:"ProductInformation>ProductIdentification>ProductVersion>Local>FWVersion"`
-		Service []struct {
-			Name     string `xml:"Name,attr"`
-			Endpoint struct {
-				Location string `xml:"Location,attr"`
-			} `xml:"Versions>Version>EndpointTLS"`
-		} `xml:"ServiceInformation>Service"`
+	sds, err := konnektor.ParseSDS(resp.Body)
+	if err != nil {
+		return err
 	}
-	if err := xml.NewDecoder(resp.Body).Decode(&sds); err != nil {
-		return fmt.Errorf("parse connector.sds: %w", err)
+	if got := sds.Product; got.Vendor() != sdsVendor || got.Label() != sdsProduct || got.FWVersion != sdsFW {
+		return fmt.Errorf("vendor %q product %q firmware %q; want %q %q %q",
+			got.Vendor(), got.Label(), got.FWVersion, sdsVendor, sdsProduct, sdsFW)
 	}
-	if sds.XMLName.Local != "ConnectorServices" || sds.XMLName.Space != "http://ws.gematik.de/conn/ServiceDirectory/v3.1" {
-		return fmt.Errorf("root element %v; want ConnectorServices in ServiceDirectory/v3.1", sds.XMLName)
+	ev, ok := sds.Service("EventService")
+	if !ok {
+		return fmt.Errorf("no EventService in %+v", sds.Services)
 	}
-	if sds.Product != sdsProduct || sds.FW != sdsFW {
-		return fmt.Errorf("product %q firmware %q; want %q %q", sds.Product, sds.FW, sdsProduct, sdsFW)
-	}
-	for _, s := range sds.Service {
-		if s.Name == "EventService" && s.Endpoint.Location == p.KonnektorURL()+"/ws/EventService" {
+	for _, v := range ev.Versions {
+		if v.EndpointTLS == p.KonnektorURL()+"/ws/EventService" {
 			return nil
 		}
 	}
-	return fmt.Errorf("no EventService endpoint under %s in %+v", p.KonnektorURL(), sds.Service)
+	return fmt.Errorf("no EventService endpoint under %s in %+v", p.KonnektorURL(), ev.Versions)
 }
 
 // TestOnOff breaks and heals each dependency that fails by refusing

@@ -1,41 +1,33 @@
 package sim
 
 import (
-	"fmt"
 	"net/http"
+
+	"github.com/lifeline-project/lifeline/internal/check/tilage"
 )
 
-// TILagePath is the path of the TI-Lagebild status endpoint.
-const TILagePath = "/v2/tilage"
-
-// tilageOutage maps a mode to the outage word of the TI-Lagebild.
-func tilageOutage(m Mode) string {
+// tilageOutage maps a mode to the E-Rezept outage of the TI-Lagebild.
+func tilageOutage(m Mode) tilage.Outage {
 	switch m {
 	case ModeDegraded:
-		return "partial"
+		return tilage.OutagePartial
 	case ModeDown:
-		return "full"
+		return tilage.OutageFull
 	default:
-		return "none"
+		return tilage.OutageNone
 	}
 }
 
-// tilageJSON is the body of GET /v2/tilage for one E-Rezept outage state
-// ("none", "partial" or "full"). gematik/api-tilage defines the real
-// document; internal/check/tilage confirms which fields the prober reads.
-// Keep the shape here, in this one function.
-func tilageJSON(outage string) []byte {
-	return fmt.Appendf(nil, `{"appStatus":{"erezept":{"outage":%q}}}`+"\n", outage)
-}
-
-// startTILage starts gematik's TI-Lagebild endpoint. It always answers; its
-// mode is what it reports about the E-Rezept.
+// startTILage starts gematik's TI-Lagebild endpoint, serving the document
+// of tilage.Render at tilage.Path: the prober and the simulation share that
+// one document. It always answers; its mode is what it reports about the
+// E-Rezept.
 func (p *Pharmacy) startTILage() error {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+TILagePath, func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+tilage.Path, func(w http.ResponseWriter, _ *http.Request) {
 		p.tilageReq.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(tilageJSON(tilageOutage(p.Mode(DepTILage))))
+		_, _ = w.Write(tilage.Render(tilageOutage(p.Mode(DepTILage))))
 	})
 	s, err := startSwitchable(serveHTTP(mux, nil, p.log.With("dep", DepTILage)))
 	if err != nil {
@@ -45,9 +37,9 @@ func (p *Pharmacy) startTILage() error {
 	return nil
 }
 
-// TILageURL returns the full URL of the TI-Lagebild endpoint, like
+// TILageURL returns the full URL of the TI-Lagebild document, like
 // "http://127.0.0.1:41236/v2/tilage".
-func (p *Pharmacy) TILageURL() string { return "http://" + p.tilage.addr + TILagePath }
+func (p *Pharmacy) TILageURL() string { return "http://" + p.tilage.addr + tilage.Path }
 
 // TILageRequests returns how many times GET /v2/tilage was asked since the
 // start, so that tests can show nobody polls it more often than gematik
