@@ -54,3 +54,8 @@ type Store interface {
 	// deletes roll-ups and transitions older than rollupKeep.
 	Compact(ctx context.Context, now time.Time, rawKeep, rollupKeep time.Duration) error
 }
+
+// Text returns the sample's message in lang ("de" or "en").
+func (s Sample) Text(lang string) string {
+	return check.Msg(s.Message, s.MessageEN).In(lang)
+}
