@@ -84,7 +84,7 @@ func (o Overview) Sentence(lang string, loc *time.Location) string {
 		}
 		var consequences []string
 		for _, c := range o.Checks {
-			if c.ID == rid || !contains(c.CausedBy, rid) {
+			if c.ID == rid || !contains(c.CausedBy, rid) || c.State == check.StateOK {
 				continue
 			}
 			consequences = append(consequences, c.Name)

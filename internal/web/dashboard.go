@@ -115,7 +115,7 @@ func (s *Server) tile(o monitor.Overview, c monitor.CheckStatus, lang string) ti
 	if t.Name == "" {
 		t.Name = c.ID
 	}
-	if c.Consequence && len(c.CausedBy) > 0 {
+	if c.Consequence && len(c.CausedBy) > 0 && c.State != check.StateOK {
 		t.Because = because(o, c.CausedBy, lang)
 	}
 	if !c.Since.IsZero() {
