@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/siteapp"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "site.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestSiteRefusesInvalidConfig(t *testing.T) {
+	path := writeConfig(t, "listen: 127.0.0.1:0\nchecks:\n  - id: erp\n    kind: http\n    url: ftp://x\n  - id: tilage\n    kind: tilage\n    url: https://t.example\n    interval: 30s\n")
+	var out, errb bytes.Buffer
+	code := run([]string{"site", "--config", path}, strings.NewReader(""), &out, &errb)
+	if code != 2 {
+		t.Fatalf("exit code: got %d; want 2", code)
+	}
+	for _, want := range []string{path + ":5: checks[0].url", path + ":9: checks[1].interval", "Nothing was started"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+}
+
+func TestUserAddAndTokenCreate(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	path := writeConfig(t, "site_name: Test-Apotheke\nchecks:\n  - id: line1\n    kind: tcp\n    address: "+ln.Addr().String()+"\n    interval: 1s\n    timeout: 1s\n")
+	var out, errb bytes.Buffer
+	if code := run([]string{"site", "user", "add", "--config", path, "--name", "anna", "--role", "staff"}, strings.NewReader("kurz\n"), &out, &errb); code != 1 {
+		t.Errorf("short password: got exit %d; want 1 (stderr %q)", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"site", "user", "add", "--config", path, "--name", "anna", "--role", "staff"}, strings.NewReader("ein-langes-passwort\n"), &out, &errb); code != 0 {
+		t.Fatalf("user add: exit %d, %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"site", "token", "create", "--config", path, "--name", "nagios", "--role", "viewer"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("token create: exit %d, %s", code, errb.String())
+	}
+	token := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(token, "ll_") {
+		t.Fatalf("token: got %q; want ll_...", token)
+	}
+
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := siteapp.Open(ctx, siteapp.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if app.AdminPassword != "" {
+		t.Error("an admin was created although users exist; the first-start password is only for an empty site")
+	}
+	if err := app.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	get := func(auth string) (*http.Response, map[string]any) {
+		req, _ := http.NewRequest("GET", app.URL()+"api/v1/status", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp, body
+	}
+	if resp, _ := get(""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without token: got %d; want 401", resp.StatusCode)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, body := get(token)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("with token: got %d; want 200", resp.StatusCode)
+		}
+		if body["overall"] == "ok" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("overall never became ok: %v", body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code := run([]string{"site", "token", "revoke", "--config", path, "--name", "nagios"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("token revoke: exit %d, %s", code, errb.String())
+	}
+	if resp, _ := get(token); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("revoked token: got %d; want 401", resp.StatusCode)
+	}
+}
