@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,11 +94,14 @@ type Result struct {
 	History48hMB    float64 `json:"history_48h_mb"`
 	History48hRows  int64   `json:"history_48h_results"`
 	HistoryWriteSec float64 `json:"history_48h_write_s"`
+	LoadAvg         string  `json:"load_average"`
+	GoHeapMB        float64 `json:"go_heap_inuse_mb"`
+	GoSysMB         float64 `json:"go_sys_mb"`
 }
 
 func (r Result) print(w io.Writer) {
 	fmt.Fprintf(w, "checks %d, interval %.0fs, ran %.0fs, %d probes\n", r.Checks, r.IntervalS, r.DurationS, r.Probes)
-	fmt.Fprintf(w, "site process CPU: %.2f %% of one core; peak RSS %.1f MB\n", r.CPUPercentCore, r.PeakRSSMB)
+	fmt.Fprintf(w, "site process CPU: %.2f %% of one core; peak RSS %.1f MB (Go heap in use %.1f MB, from the OS %.1f MB; load average at the end %s)\n", r.CPUPercentCore, r.PeakRSSMB, r.GoHeapMB, r.GoSysMB, r.LoadAvg)
 	fmt.Fprintf(w, "detection: %d of %d breaks detected; p50 %.1f s, p99 %.1f s, max %.1f s; bound interval x fail_after + timeout = %.1f s\n",
 		r.Detected, r.Breaks, r.DetectP50S, r.DetectP99S, r.DetectMaxS, r.BoundS)
 	if r.History48hRows > 0 {
@@ -231,6 +235,9 @@ loop:
 	}
 	wall := time.Since(wall0)
 	cpu := cpuTime() - cpu0
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		res.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	// Give the last breaks the time the bound allows before counting.
 	bound := time.Duration(2)*o.interval + timeout
 	for deadline := time.Now().Add(bound + 2*time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -247,7 +254,17 @@ loop:
 	}
 	res.Probes = int64(float64(o.checks) * wall.Seconds() / o.interval.Seconds())
 	res.CPUPercentCore = 100 * cpu.Seconds() / wall.Seconds()
-	res.PeakRSSMB = peakRSSMB()
+	res.PeakRSSMB = peakRSSMB() // before the history phase, which is not the site's work
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	res.GoHeapMB = float64(ms.HeapInuse) / 1e6
+	res.GoSysMB = float64(ms.Sys) / 1e6
+	if path := os.Getenv("SITEBENCH_MEMPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	res.Breaks = breaks
 	mu.Lock()
 	res.Detected = len(latencies)
