@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/lifeline-project/lifeline/internal/alert"
+	"github.com/lifeline-project/lifeline/internal/alert/mailcatcher"
 	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/config"
@@ -20,6 +25,33 @@ import (
 	"github.com/lifeline-project/lifeline/internal/sim"
 	"github.com/lifeline-project/lifeline/internal/siteapp"
 )
+
+// demoAlerts is the demo's alert configuration: the pharmacist on duty gets
+// mail at once (after a short group wait), the owner ten minutes later when
+// nobody acknowledges. Arguments: public URL, mail catcher port (twice).
+const demoAlerts = `
+public_url: %s
+group_wait: 10s
+resolve_wait: 30s
+receivers:
+  - name: dienst-mail
+    email: {host: 127.0.0.1, port: %d, tls: none, from: lifeline@apotheke-am-markt.example, to: [dienst@apotheke-am-markt.example]}
+  - name: chefin-mail
+    email: {host: 127.0.0.1, port: %d, tls: none, from: lifeline@apotheke-am-markt.example, to: [chefin@apotheke-am-markt.example]}
+people:
+  - {id: dienst, name: Apothekerin im Dienst, receivers: [dienst-mail]}
+  - {id: chefin, name: Inhaberin, receivers: [chefin-mail]}
+escalation_policies:
+  - id: standard
+    steps:
+      - {people: [dienst]}
+      - {delay: 10m, people: [chefin]}
+routes:
+  - {escalation: standard}
+first_steps:
+  erp: "Hotline der Warenwirtschaft anrufen; bis dahin Notbetrieb einschalten."
+  konnektor: "Konnektor neu starten (Strom 10 Sekunden trennen); E-Rezepte bis dahin aufschreiben."
+`
 
 // demoOptions configure `lifeline demo`.
 type demoOptions struct {
@@ -51,9 +83,10 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 
 // demoInfo is what a started demo tells its caller (tests use it).
 type demoInfo struct {
-	URL, ControlURL, User, Password string
-	Pharmacy                        *sim.Pharmacy
-	App                             *siteapp.App
+	URL, ControlURL, MailURL, User, Password string
+	Pharmacy                                 *sim.Pharmacy
+	App                                      *siteapp.App
+	Mail                                     *mailcatcher.Catcher
 }
 
 // runDemo starts a simulated pharmacy and a site node watching it, and
@@ -78,11 +111,29 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 		return fmt.Errorf("start the simulated pharmacy: %w", err)
 	}
 	defer ph.Close()
+	// The demo's mail goes to a local mail catcher whose page shows it.
+	mc, err := mailcatcher.Start(mailcatcher.Config{}, log)
+	if err != nil {
+		return fmt.Errorf("start the demo mail catcher: %w", err)
+	}
+	defer mc.Close()
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return err
+		}
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	var alerts alert.Config
+	if err := yaml.Unmarshal(fmt.Appendf(nil, demoAlerts, strings.TrimSuffix(url, "/"), mc.Port(), mc.Port()), &alerts); err != nil {
+		return fmt.Errorf("demo alert configuration: %w", err)
+	}
 	cfg, err := config.Build(config.Site{
 		SiteName: "Apotheke am Markt (Demo)",
 		DataDir:  filepath.Join(o.dataDir, "site"),
 		Language: o.lang,
 		Checks:   ph.Checks(o.interval),
+		Alert:    alerts,
 	}, filepath.Join(o.dataDir, "demo.yaml"))
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
@@ -103,12 +154,10 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 	}
 	app.Web.HandlePublic("/sim/", http.StripPrefix("/sim", ph.ControlHandler()))
 	app.Web.AddNav("/sim/", check.Msg("Demo: Störungen auslösen", "Demo: cause outages"), auth.RoleViewer)
-	if err := app.Listen(o.listen); err != nil {
-		if err2 := app.Listen("127.0.0.1:0"); err2 != nil {
-			return errors.Join(err, err2)
-		}
-	}
-	info := demoInfo{URL: app.URL(), ControlURL: app.URL() + "sim/", User: "admin", Password: pw, Pharmacy: ph, App: app}
+	app.Web.HandlePage("GET /demo/mail", auth.RoleViewer, mc.Handler(cfg.Location()))
+	app.Web.AddNav("/demo/mail", check.Msg("Demo: Postfach", "Demo: mailbox"), auth.RoleViewer)
+	app.UseListener(ln)
+	info := demoInfo{URL: app.URL(), ControlURL: app.URL() + "sim/", MailURL: app.URL() + "demo/mail", User: "admin", Password: pw, Pharmacy: ph, App: app, Mail: mc}
 	fmt.Fprintf(stdout, `
 lifeline Demo: eine simulierte Apotheke mit USV, zwei Internetleitungen, Konnektor,
 TI-Lagebild, Zeitserver und Warenwirtschaft, alle echt auf diesem Rechner (127.0.0.1).
@@ -116,12 +165,13 @@ TI-Lagebild, Zeitserver und Warenwirtschaft, alle echt auf diesem Rechner (127.0
   Dashboard:          %s
   Anmelden:           Benutzer %s, Passwort %s
   Störungen auslösen: %s
+  Postfach der Demo:  %s   (Meldungen an die Apothekerin im Dienst)
 
 Probieren Sie: Konnektor "Ausfallen lassen" -> nach etwa %s zeigt das Dashboard
 "E-Rezept gestört ... Ursache: Konnektor ausgefallen", ohne neu zu laden.
 Beenden mit Strg+C.
 
-`, info.URL, info.User, info.Password, info.ControlURL, 3*o.interval)
+`, info.URL, info.User, info.Password, info.ControlURL, info.MailURL, 3*o.interval)
 	if ready != nil {
 		ready <- info
 	}

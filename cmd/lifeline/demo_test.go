@@ -95,6 +95,15 @@ func TestDashboardShowsKonnektorOutageLive(t *testing.T) {
 	if !strings.Contains(erez, "weil Konnektor") {
 		t.Errorf("E-Rezept tile: got %q; want it to say it is down because of the Konnektor", erez)
 	}
+	// The pharmacist on duty gets one message naming the Konnektor as the
+	// cause, after the demo's group wait of 10 s.
+	if !info.Mail.WaitCount(1, 30*time.Second) {
+		t.Fatal("no alert mail within 30 s of the outage")
+	}
+	m := info.Mail.Mails()[0]
+	if !strings.Contains(m.Subject+m.Body, "Konnektor") || len(m.To) != 1 || m.To[0] != "dienst@apotheke-am-markt.example" {
+		t.Errorf("alert mail: to %v, subject %q; want one to the pharmacist on duty naming the Konnektor\n%s", m.To, m.Subject, m.Body)
+	}
 	if path := os.Getenv("LIFELINE_SCREENSHOT"); path != "" {
 		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 			os.WriteFile(path, png, 0o644)

@@ -28,6 +28,7 @@ Aufruf:
   lifeline site user add --config FILE --name N --role R   Benutzer anlegen (Passwort über stdin)
   lifeline site token create --config FILE --name N [--role R]   API-Token erzeugen
   lifeline site service install|uninstall --config FILE     Windows-Dienst einrichten/entfernen
+  lifeline site alert test --config FILE --receiver R       Testmeldung an einen Empfänger senden
   lifeline demo                          Demo mit simulierter Apotheke starten
   lifeline pzn check PZN                 PZN prüfen
   lifeline copay --price EUR [...]       gesetzliche Zuzahlung berechnen

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/lifeline-project/lifeline/internal/auth"
+	"github.com/lifeline-project/lifeline/internal/cli/alertcli"
 	"github.com/lifeline-project/lifeline/internal/clock"
 	"github.com/lifeline-project/lifeline/internal/config"
 	"github.com/lifeline-project/lifeline/internal/service"
@@ -30,6 +31,8 @@ func cmdSite(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return cmdSiteToken(args[1:], stdout, stderr)
 		case "service":
 			return cmdSiteService(args[1:], stdout, stderr)
+		case "alert":
+			return cmdSiteAlert(args[1:], stdout, stderr)
 		default:
 			fmt.Fprintf(stderr, "unknown site command %q\n\n%s", args[0], usage)
 			return 2
@@ -220,4 +223,25 @@ func cmdSiteService(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Dienst %s: %s erledigt.\n", service.Name, args[0])
 	return 0
+}
+
+func cmdSiteAlert(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "test" {
+		fmt.Fprintln(stderr, "usage: lifeline site alert test --config FILE --receiver NAME")
+		return 2
+	}
+	fs := flag.NewFlagSet("site alert test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfgPath := fs.String("config", "site.yaml", "configuration file")
+	fs.String("receiver", "", "")
+	_ = fs.Parse(args[1:]) // alertcli reports usage errors itself
+	cfg, code := loadConfig(*cfgPath, stderr)
+	if cfg == nil {
+		return code
+	}
+	log, _ := service.NewLogger("warn", "")
+	return alertcli.Test(args[1:], alertcli.Env{
+		Alert: cfg.Alert, SiteName: cfg.SiteName, Language: cfg.Language, Location: cfg.Location(),
+		DataDir: cfg.DataDir, Log: log,
+	}, stdout, stderr)
 }

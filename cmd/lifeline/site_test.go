@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lifeline-project/lifeline/internal/alert/mailcatcher"
 	"github.com/lifeline-project/lifeline/internal/config"
 	"github.com/lifeline-project/lifeline/internal/siteapp"
 )
@@ -119,5 +121,33 @@ func TestUserAddAndTokenCreate(t *testing.T) {
 	}
 	if resp, _ := get(token); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("revoked token: got %d; want 401", resp.StatusCode)
+	}
+}
+
+func TestAlertTestCommandSendsMail(t *testing.T) {
+	mc, err := mailcatcher.Start(mailcatcher.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Close()
+	path := writeConfig(t, fmt.Sprintf(`checks:
+  - {id: line1, kind: tcp, address: "127.0.0.1:9"}
+alert:
+  receivers:
+    - name: anna-mail
+      email: {host: 127.0.0.1, port: %d, tls: none, from: lifeline@apotheke.example, to: [anna@apotheke.example]}
+`, mc.Port()))
+	var out, errb bytes.Buffer
+	if code := run([]string{"site", "alert", "test", "--config", path, "--receiver", "anna-mail"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("alert test: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if !mc.WaitCount(1, 5*time.Second) {
+		t.Fatal("the mail catcher received nothing")
+	}
+	if got := mc.Mails()[0].To; len(got) != 1 || got[0] != "anna@apotheke.example" {
+		t.Errorf("recipient: got %v; want anna@apotheke.example", got)
+	}
+	if code := run([]string{"site", "alert", "test", "--config", path, "--receiver", "nobody"}, nil, &out, &errb); code == 0 {
+		t.Error("an unknown receiver: got exit 0; want an error")
 	}
 }

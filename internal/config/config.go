@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lifeline-project/lifeline/internal/alert"
 	"github.com/lifeline-project/lifeline/internal/check"
 )
 
@@ -40,6 +41,8 @@ type Site struct {
 	Log Log `yaml:"log"`
 	// Checks are the dependencies to watch.
 	Checks []check.Spec `yaml:"checks"`
+	// Alert routes outages to the people on call (internal/alert).
+	Alert alert.Config `yaml:"alert"`
 
 	// file is the path the configuration was read from.
 	file string

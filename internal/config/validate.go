@@ -68,6 +68,7 @@ func (s *Site) applyDefaults() {
 		s.Log.Level = "info"
 	}
 	s.Log.File = s.resolve(s.Log.File)
+	s.Alert.ApplyDefaults()
 	for i := range s.Checks {
 		c := &s.Checks[i]
 		c.ApplyDefaults()
@@ -145,6 +146,12 @@ func (s *Site) validate() validate.Problems {
 			}
 		}
 	}
+	checkIDs := make([]string, 0, len(s.Checks))
+	for _, c := range s.Checks {
+		checkIDs = append(checkIDs, c.ID)
+	}
+	ps = append(ps, s.Alert.Validate().Prefixed("alert")...)
+	ps = append(ps, s.Alert.ValidateChecks(checkIDs).Prefixed("alert")...)
 	if cyc := findCycle(s.Checks); cyc != nil {
 		ps.Add(fmt.Sprintf("checks[%d].depends_on", ids[cyc[0]]), "dependencies form a loop: %s", strings.Join(cyc, " -> "))
 	}

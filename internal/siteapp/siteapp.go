@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/lifeline-project/lifeline/internal/alert"
 	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/clock"
@@ -49,6 +50,9 @@ type App struct {
 	Monitor *monitor.Monitor
 	Auth    *auth.Service
 	Web     *web.Server
+	Alerts  *alert.Engine
+
+	alertStore *alert.Store
 
 	// AdminPassword is set when Open created the first admin.
 	AdminPassword string
@@ -114,7 +118,64 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if err := a.openAlerts(ctx, o); err != nil {
+		return fail(err)
+	}
 	return a, nil
+}
+
+// openAlerts builds the alert engine, connects it to the monitor and mounts
+// its pages.
+func (a *App) openAlerts(ctx context.Context, o Options) error {
+	cfg := a.Config
+	st, err := alert.OpenStore(ctx, filepath.Join(cfg.DataDir, "alerts.db"))
+	if err != nil {
+		return err
+	}
+	key, err := alert.LoadOrCreateKey(filepath.Join(cfg.DataDir, alert.KeyFile))
+	if err != nil {
+		st.Close()
+		return err
+	}
+	signer, err := alert.NewSigner(key)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	notifiers, err := alert.Build(cfg.Alert, o.Log)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	eng, err := alert.New(ctx, alert.Options{
+		Config: cfg.Alert, Site: cfg.SiteName, Lang: cfg.Language, Location: cfg.Location(),
+		Store: st, Notifiers: notifiers, Signer: signer, Clock: o.Clock, Log: o.Log,
+	})
+	if err != nil {
+		st.Close()
+		return err
+	}
+	a.Alerts, a.alertStore = eng, st
+	a.Monitor.OnTransition(eng.Observe)
+	eng.Update(a.Monitor.Overview())
+	w := alert.NewWeb(eng, "/alerts", alert.WebHooks{
+		Render: a.Web.Render, Lang: web.Lang, CSRF: web.CSRFToken,
+		User: func(r *http.Request) (string, bool) {
+			p, ok := web.User(r)
+			if !ok {
+				return "", false
+			}
+			return p.Name, p.Role.AtLeast(auth.RoleStaff)
+		},
+	})
+	a.Web.HandlePage("GET /alerts", auth.RoleViewer, w.Page())
+	a.Web.HandlePage("POST /alerts/ack", auth.RoleStaff, w.AckAction())
+	a.Web.HandlePage("POST /alerts/silences", auth.RoleStaff, w.AddSilenceAction())
+	a.Web.HandlePage("POST /alerts/silences/end", auth.RoleStaff, w.EndSilenceAction())
+	a.Web.HandlePublic(alert.AckPath, w.Link()) // signed, expiring, single use
+	a.Web.AddBanner(w.Banner)
+	a.Web.AddNav("/alerts", check.Msg("Meldungen", "Alerts"), auth.RoleViewer)
+	return nil
 }
 
 // Listen opens the configured listen address (or addr when not empty).
@@ -129,6 +190,10 @@ func (a *App) Listen(addr string) error {
 	a.ln = ln
 	return nil
 }
+
+// UseListener makes the site serve on ln (the demo picks its port first,
+// to put it into the links of its messages).
+func (a *App) UseListener(ln net.Listener) { a.ln = ln }
 
 // URL returns the dashboard's address once listening.
 func (a *App) URL() string {
@@ -154,6 +219,15 @@ func (a *App) Run(ctx context.Context) error {
 	monCtx, stopMon := context.WithCancel(ctx)
 	monDone := make(chan error, 1)
 	go func() { monDone <- a.Monitor.Run(monCtx) }()
+	alertDone := make(chan error, 1)
+	go func() { alertDone <- a.Alerts.Run(monCtx) }()
+	if hb := a.Config.Alert.Heartbeat; hb.URL != "" {
+		sender := alert.NewHeartbeat(hb, func() alert.HeartbeatStatus {
+			ov := a.Monitor.Overview()
+			return alert.HeartbeatStatus{Site: a.Config.SiteName, Overall: string(ov.Overall), Sentence: ov.Sentence(a.Config.Language, a.Config.Location())}
+		}, nil, a.Log)
+		go sender.Run(monCtx)
+	}
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Serve(a.ln) }()
 	a.Log.Info("lifeline site running", "url", a.URL(), "checks", len(a.Config.Checks))
@@ -172,6 +246,9 @@ func (a *App) Run(ctx context.Context) error {
 	if e := <-monDone; e != nil && err == nil {
 		err = e
 	}
+	if e := <-alertDone; e != nil && err == nil && !errors.Is(e, context.Canceled) {
+		err = e
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -184,5 +261,8 @@ func (a *App) Close() error {
 		return nil
 	}
 	a.closed = true
+	if a.alertStore != nil {
+		a.alertStore.Close()
+	}
 	return a.DB.Close()
 }
