@@ -23,9 +23,13 @@ import (
 	"github.com/lifeline-project/lifeline/internal/config"
 	"github.com/lifeline-project/lifeline/internal/monitor"
 	"github.com/lifeline-project/lifeline/internal/probe"
+	"github.com/lifeline-project/lifeline/internal/seal"
 	"github.com/lifeline-project/lifeline/internal/store/sqlite"
 	"github.com/lifeline-project/lifeline/internal/web"
 )
+
+// KeyFile is the name of the data key file in the data folder.
+const KeyFile = "lifeline.key"
 
 // Options are the inputs of Open.
 type Options struct {
@@ -51,6 +55,10 @@ type App struct {
 	Auth    *auth.Service
 	Web     *web.Server
 	Alerts  *alert.Engine
+	// Keys encrypts personal data at rest (patients, E-Rezept tokens):
+	// from LIFELINE_DATA_KEY, or the key file <data_dir>/lifeline.key,
+	// created with 0600 rights on the first start.
+	Keys *seal.Keyring
 
 	alertStore *alert.Store
 
@@ -83,6 +91,12 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	keys, origin, err := seal.Load(seal.Options{File: filepath.Join(cfg.DataDir, KeyFile)})
+	if err != nil {
+		return fail(fmt.Errorf("load the data key: %w", err))
+	}
+	a.Keys = keys
+	o.Log.Info("data key loaded", "origin", origin.String())
 	probers, err := probe.All(cfg.Checks, o.Log)
 	if err != nil {
 		return fail(err)
