@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"embed"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +23,8 @@ import (
 	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/mirror"
+	"github.com/lifeline-project/lifeline/internal/mirror/synth"
 	"github.com/lifeline-project/lifeline/internal/service"
 	"github.com/lifeline-project/lifeline/internal/sim"
 	"github.com/lifeline-project/lifeline/internal/siteapp"
@@ -52,6 +56,32 @@ first_steps:
   erp: "Hotline der Warenwirtschaft anrufen; bis dahin Notbetrieb einschalten."
   konnektor: "Konnektor neu starten (Strom 10 Sekunden trennen); E-Rezepte bis dahin aufschreiben."
 `
+
+//go:embed demodata
+var demoData embed.FS
+
+// writeDemoData copies the demo's pharmacy files into dir and returns their
+// paths by name.
+func writeDemoData(dir string) (map[string]string, error) {
+	out := map[string]string{"handbook": filepath.Join(dir, "handbook")}
+	err := fs.WalkDir(demoData, "demodata", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, "demodata"), "/")
+		target := filepath.Join(dir, filepath.FromSlash(rel))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		b, err := demoData.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out[rel] = target
+		return os.WriteFile(target, b, 0o600)
+	})
+	return out, err
+}
 
 // demoOptions configure `lifeline demo`.
 type demoOptions struct {
@@ -124,6 +154,18 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 		}
 	}
 	url := "http://" + ln.Addr().String() + "/"
+	// The simulated ERP serves a synthetic article list as a feed and
+	// changes a few prices every minute; the downtime copy follows it. The
+	// pharmacy's contacts, duty rota, priority patients and handbook come
+	// from files, as a pharmacy would export them.
+	erp := synth.NewERP(synth.ERPOptions{Articles: 5000, Logger: log})
+	ph.HandleERP("/feed/", erp.Handler())
+	ph.HandleERP("/export/", erp.Handler())
+	go erp.Run(ctx, time.Minute)
+	dataFiles, err := writeDemoData(filepath.Join(o.dataDir, "daten"))
+	if err != nil {
+		return err
+	}
 	var alerts alert.Config
 	if err := yaml.Unmarshal(fmt.Appendf(nil, demoAlerts, strings.TrimSuffix(url, "/"), mc.Port(), mc.Port()), &alerts); err != nil {
 		return fmt.Errorf("demo alert configuration: %w", err)
@@ -134,6 +176,17 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 		Language: o.lang,
 		Checks:   ph.Checks(o.interval),
 		Alert:    alerts,
+		Mirror: mirror.Config{
+			Interval: check.Duration(10 * time.Second),
+			MaxAge:   check.Duration(2 * time.Minute),
+			Sources: []mirror.SourceConfig{
+				{Dataset: "articles", Kind: mirror.SourceFeed, URL: ph.ERPURL() + "/feed/articles"},
+				{Dataset: "contacts", Kind: mirror.SourceCSV, File: dataFiles["contacts.csv"]},
+				{Dataset: "duty", Kind: mirror.SourceCSV, File: dataFiles["duty.csv"]},
+				{Dataset: "patients", Kind: mirror.SourceCSV, File: dataFiles["patients.csv"]},
+				{Dataset: "handbook", Kind: mirror.SourceMarkdown, File: dataFiles["handbook"]},
+			},
+		},
 	}, filepath.Join(o.dataDir, "demo.yaml"))
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)

@@ -30,6 +30,8 @@ Aufruf:
   lifeline site service install|uninstall --config FILE     Windows-Dienst einrichten/entfernen
   lifeline site alert test --config FILE --receiver R       Testmeldung an einen Empfänger senden
   lifeline demo                          Demo mit simulierter Apotheke starten
+  lifeline mirror import --config FILE --dataset articles --file F [--strict]   Downtime-Kopie einlesen
+  lifeline mirror status|rekey --config FILE   Stand der Downtime-Kopie / Schlüssel wechseln
   lifeline pzn check PZN                 PZN prüfen
   lifeline copay --price EUR [...]       gesetzliche Zuzahlung berechnen
   lifeline erezept parse < scan.txt      E-Rezept-Token (DataMatrix-Text) prüfen

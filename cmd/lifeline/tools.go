@@ -23,6 +23,8 @@ func toolCommand(name string) toolHandler {
 		}
 	case "erezept":
 		return pharmacli.ERezept
+	case "mirror":
+		return cmdMirror
 	}
 	return nil
 }

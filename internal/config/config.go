@@ -20,6 +20,7 @@ import (
 
 	"github.com/lifeline-project/lifeline/internal/alert"
 	"github.com/lifeline-project/lifeline/internal/check"
+	"github.com/lifeline-project/lifeline/internal/mirror"
 )
 
 // Site is the configuration of `lifeline site`.
@@ -43,6 +44,9 @@ type Site struct {
 	Checks []check.Spec `yaml:"checks"`
 	// Alert routes outages to the people on call (internal/alert).
 	Alert alert.Config `yaml:"alert"`
+	// Mirror is the downtime copy: articles, contacts, priority patients,
+	// handbook (internal/mirror).
+	Mirror mirror.Config `yaml:"mirror"`
 
 	// file is the path the configuration was read from.
 	file string

@@ -69,6 +69,14 @@ func (s *Site) applyDefaults() {
 	}
 	s.Log.File = s.resolve(s.Log.File)
 	s.Alert.ApplyDefaults()
+	if _, err := time.LoadLocation(s.Timezone); s.Mirror.TimeZone == "" && err == nil {
+		s.Mirror.TimeZone = s.Timezone // the site's zone (a wrong one is reported once, as timezone)
+	}
+	s.Mirror.ApplyDefaults()
+	s.Mirror.KeyFile = s.resolve(s.Mirror.KeyFile)
+	for i := range s.Mirror.Sources {
+		s.Mirror.Sources[i].File = s.resolve(s.Mirror.Sources[i].File)
+	}
 	for i := range s.Checks {
 		c := &s.Checks[i]
 		c.ApplyDefaults()
@@ -151,6 +159,7 @@ func (s *Site) validate() validate.Problems {
 		checkIDs = append(checkIDs, c.ID)
 	}
 	ps = append(ps, s.Alert.Validate().Prefixed("alert")...)
+	ps = append(ps, s.Mirror.Validate().Prefixed("mirror")...)
 	ps = append(ps, s.Alert.ValidateChecks(checkIDs).Prefixed("alert")...)
 	if cyc := findCycle(s.Checks); cyc != nil {
 		ps.Add(fmt.Sprintf("checks[%d].depends_on", ids[cyc[0]]), "dependencies form a loop: %s", strings.Join(cyc, " -> "))

@@ -21,6 +21,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/clock"
 	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/mirror/mirrorsite"
 	"github.com/lifeline-project/lifeline/internal/monitor"
 	"github.com/lifeline-project/lifeline/internal/probe"
 	"github.com/lifeline-project/lifeline/internal/seal"
@@ -61,6 +62,8 @@ type App struct {
 	Keys *seal.Keyring
 
 	alertStore *alert.Store
+	// Mirror is the downtime copy.
+	Mirror *mirrorsite.Node
 
 	// AdminPassword is set when Open created the first admin.
 	AdminPassword string
@@ -101,6 +104,9 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if err := a.openMirror(ctx, &o); err != nil {
+		return fail(err)
+	}
 	specs := append([]check.Spec{}, cfg.Checks...)
 	for _, s := range o.ExtraChecks {
 		specs = append(specs, s)
@@ -132,6 +138,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return fail(err)
 	}
+	a.mountMirror()
 	if err := a.openAlerts(ctx, o); err != nil {
 		return fail(err)
 	}
@@ -235,6 +242,8 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { monDone <- a.Monitor.Run(monCtx) }()
 	alertDone := make(chan error, 1)
 	go func() { alertDone <- a.Alerts.Run(monCtx) }()
+	mirrorDone := make(chan error, 1)
+	go func() { mirrorDone <- a.Mirror.Run(monCtx) }()
 	if hb := a.Config.Alert.Heartbeat; hb.URL != "" {
 		sender := alert.NewHeartbeat(hb, func() alert.HeartbeatStatus {
 			ov := a.Monitor.Overview()
@@ -263,6 +272,9 @@ func (a *App) Run(ctx context.Context) error {
 	if e := <-alertDone; e != nil && err == nil && !errors.Is(e, context.Canceled) {
 		err = e
 	}
+	if e := <-mirrorDone; e != nil && err == nil && !errors.Is(e, context.Canceled) {
+		err = e
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -275,6 +287,9 @@ func (a *App) Close() error {
 		return nil
 	}
 	a.closed = true
+	if a.Mirror != nil {
+		a.Mirror.Close()
+	}
 	if a.alertStore != nil {
 		a.alertStore.Close()
 	}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/lifeline-project/lifeline/internal/cli/mirrorcli"
+	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/mirror/mirrorsite"
+	"github.com/lifeline-project/lifeline/internal/service"
+)
+
+// configFlag reads --config from args (other flags are left to the
+// subcommand) and loads the site configuration.
+func configFlag(args []string, stderr io.Writer) (*config.Site, int) {
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	path := fs.String("config", "site.yaml", "")
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--config" || args[i] == "-config" {
+			if i+1 < len(args) {
+				*path = args[i+1]
+			}
+		} else if v, ok := cutPrefixes(args[i], "--config=", "-config="); ok {
+			*path = v
+		}
+	}
+	return loadConfig(*path, stderr)
+}
+
+func cutPrefixes(s string, prefixes ...string) (string, bool) {
+	for _, p := range prefixes {
+		if len(s) > len(p) && s[:len(p)] == p {
+			return s[len(p):], true
+		}
+	}
+	return "", false
+}
+
+// withoutConfig returns args without --config and its value.
+func withoutConfig(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--config" || args[i] == "-config" {
+			i++
+			continue
+		}
+		if _, ok := cutPrefixes(args[i], "--config=", "-config="); ok {
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
+}
+
+// cmdMirror runs `lifeline mirror import|rekey|status --config FILE ...`.
+func cmdMirror(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: lifeline mirror import|rekey|status --config FILE [...]")
+		return 2
+	}
+	cfg, code := configFlag(args[1:], stderr)
+	if cfg == nil {
+		return code
+	}
+	log, _ := service.NewLogger("warn", "")
+	env := mirrorcli.Env{
+		DataDir: cfg.DataDir, KeyFile: mirrorsite.KeyFile(cfg.Mirror, cfg.DataDir), Logger: log,
+		TimeZone: cfg.Mirror.TimeZone,
+	}
+	rest := withoutConfig(args[1:])
+	switch args[0] {
+	case "import":
+		return mirrorcli.Import(rest, env, stdout, stderr)
+	case "rekey":
+		return mirrorcli.Rekey(rest, env, stdout, stderr)
+	case "status":
+		return mirrorcli.Status(rest, env, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "unknown mirror command %q: use import, rekey or status\n", args[0])
+		return 2
+	}
+}
