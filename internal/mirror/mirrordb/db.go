@@ -14,17 +14,15 @@
 package mirrordb
 
 import (
+	"github.com/lifeline-project/lifeline/internal/store/migrate"
+
 	"context"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"path"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -251,62 +249,7 @@ var errNoKey = &mirror.Error{Code: mirror.EKEY, Message: check.Msg(
 	"no data key: personal data can be neither read nor stored")}
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	type mig struct {
-		v    int
-		name string
-	}
-	var migs []mig
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return fmt.Errorf("migration %s: name must start with a number and an underscore", base)
-		}
-		migs = append(migs, mig{v, base})
-	}
-	sort.Slice(migs, func(i, j int) bool { return migs[i].v < migs[j].v })
-	for _, m := range migs {
-		if err := db.applyMigration(ctx, m.v, m.name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (db *DB) applyMigration(ctx context.Context, v int, name string) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	body, err := migrationFS.ReadFile("migrations/" + name)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return fmt.Errorf("migration %s: %w", name, err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
-		v, name, time.Now().UTC().Format(time.RFC3339)); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return migrate.Apply(ctx, db.w, migrate.SQLite, migrationFS, "migrations")
 }
 
 // ts formats a time for storage: UTC, fixed width, so text order is time
