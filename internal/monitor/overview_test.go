@@ -9,7 +9,7 @@ import (
 
 func TestSentence(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	now := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC) // 03:30 CEST, just after the spring change
+	now := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)   // 03:30 CEST, just after the spring change
 	since := time.Date(2026, 3, 29, 0, 45, 0, 0, time.UTC) // 01:45 CET, before it
 	yesterday := time.Date(2026, 3, 28, 20, 0, 0, 0, time.UTC)
 	tests := []struct {
