@@ -23,6 +23,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/counter/counterdemo"
 	"github.com/lifeline-project/lifeline/internal/mirror"
 	"github.com/lifeline-project/lifeline/internal/mirror/synth"
 	"github.com/lifeline-project/lifeline/internal/service"
@@ -117,6 +118,9 @@ type demoInfo struct {
 	Pharmacy                                 *sim.Pharmacy
 	App                                      *siteapp.App
 	Mail                                     *mailcatcher.Catcher
+	// Counter is the scenario "ERP down at the counter" (bookings of the
+	// simulated ERP).
+	Counter *counterdemo.Scenario
 }
 
 // runDemo starts a simulated pharmacy and a site node watching it, and
@@ -162,6 +166,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 	ph.HandleERP("/feed/", erp.Handler())
 	ph.HandleERP("/export/", erp.Handler())
 	go erp.Run(ctx, time.Minute)
+	// Scenario "ERP down at the counter": the simulated ERP also books the
+	// offline sales handed over after the outage.
+	counterDemo := counterdemo.Setup(ph, counterdemo.Options{Articles: erp, Logger: log})
 	dataFiles, err := writeDemoData(filepath.Join(o.dataDir, "daten"))
 	if err != nil {
 		return err
@@ -176,6 +183,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 		Language: o.lang,
 		Checks:   ph.Checks(o.interval),
 		Alert:    alerts,
+		Counter:  counterDemo.CounterConfig("Apotheke am Markt (Demo)"),
+		Journal:  counterdemo.JournalConfig(filepath.Join(o.dataDir, "site")),
 		Mirror: mirror.Config{
 			Interval: check.Duration(10 * time.Second),
 			MaxAge:   check.Duration(2 * time.Minute),
@@ -210,7 +219,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 	app.Web.HandlePage("GET /demo/mail", auth.RoleViewer, mc.Handler(cfg.Location()))
 	app.Web.AddNav("/demo/mail", check.Msg("Demo: Postfach", "Demo: mailbox"), auth.RoleViewer)
 	app.UseListener(ln)
-	info := demoInfo{URL: app.URL(), ControlURL: app.URL() + "sim/", MailURL: app.URL() + "demo/mail", User: "admin", Password: pw, Pharmacy: ph, App: app, Mail: mc}
+	info := demoInfo{URL: app.URL(), ControlURL: app.URL() + "sim/", MailURL: app.URL() + "demo/mail", User: "admin", Password: pw, Pharmacy: ph, App: app, Mail: mc, Counter: counterDemo}
 	fmt.Fprintf(stdout, `
 lifeline Demo: eine simulierte Apotheke mit USV, zwei Internetleitungen, Konnektor,
 TI-Lagebild, Zeitserver und Warenwirtschaft, alle echt auf diesem Rechner (127.0.0.1).
@@ -225,6 +234,7 @@ Probieren Sie: Konnektor "Ausfallen lassen" -> nach etwa %s zeigt das Dashboard
 Beenden mit Strg+C.
 
 `, info.URL, info.User, info.Password, info.ControlURL, info.MailURL, 3*o.interval)
+	fmt.Fprintln(stdout, counterDemo.Guide(info.URL))
 	if ready != nil {
 		ready <- info
 	}

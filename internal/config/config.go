@@ -11,6 +11,8 @@ import (
 
 	"github.com/lifeline-project/lifeline/internal/alert"
 	"github.com/lifeline-project/lifeline/internal/check"
+	"github.com/lifeline-project/lifeline/internal/counter"
+	"github.com/lifeline-project/lifeline/internal/journal"
 	"github.com/lifeline-project/lifeline/internal/mirror"
 	"github.com/lifeline-project/lifeline/internal/yamlconf"
 )
@@ -39,6 +41,11 @@ type Site struct {
 	// Mirror is the downtime copy: articles, contacts, priority patients,
 	// handbook (internal/mirror).
 	Mirror mirror.Config `yaml:"mirror"`
+	// Counter is the emergency mode at the counter (internal/counter).
+	Counter counter.Config `yaml:"counter"`
+	// Journal is the offline sales journal of emergency mode
+	// (internal/journal).
+	Journal journal.Config `yaml:"journal"`
 
 	// file is the path the configuration was read from.
 	file string

@@ -73,6 +73,12 @@ func (s *Site) applyDefaults() {
 		s.Mirror.TimeZone = s.Timezone // the site's zone (a wrong one is reported once, as timezone)
 	}
 	s.Mirror.ApplyDefaults()
+	s.Counter.Replay.ExportDir = s.resolve(s.Counter.Replay.ExportDir)
+	s.Counter.Replay.StateDir = s.resolve(s.Counter.Replay.StateDir)
+	s.Counter.ApplyDefaults(s.DataDir)
+	s.Journal.Dir = s.resolve(s.Journal.Dir)
+	s.Journal.MirrorDir = s.resolve(s.Journal.MirrorDir)
+	s.Journal.ApplyDefaults(s.DataDir)
 	s.Mirror.KeyFile = s.resolve(s.Mirror.KeyFile)
 	for i := range s.Mirror.Sources {
 		s.Mirror.Sources[i].File = s.resolve(s.Mirror.Sources[i].File)
@@ -160,6 +166,11 @@ func (s *Site) validate() validate.Problems {
 	}
 	ps = append(ps, s.Alert.Validate().Prefixed("alert")...)
 	ps = append(ps, s.Mirror.Validate().Prefixed("mirror")...)
+	ps = append(ps, s.Counter.Validate().Prefixed("counter")...)
+	ps = append(ps, s.Counter.ValidateChecks(checkIDs).Prefixed("counter")...)
+	if s.Journal.MirrorDir != "" || s.Journal.RegisterSerial != "" { // a site without the journal section sells without booking
+		ps = append(ps, s.Journal.Validate().Prefixed("journal")...)
+	}
 	ps = append(ps, s.Alert.ValidateChecks(checkIDs).Prefixed("alert")...)
 	if cyc := findCycle(s.Checks); cyc != nil {
 		ps.Add(fmt.Sprintf("checks[%d].depends_on", ids[cyc[0]]), "dependencies form a loop: %s", strings.Join(cyc, " -> "))

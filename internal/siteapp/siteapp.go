@@ -21,6 +21,8 @@ import (
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/clock"
 	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/counter"
+	"github.com/lifeline-project/lifeline/internal/journal"
 	"github.com/lifeline-project/lifeline/internal/mirror/mirrorsite"
 	"github.com/lifeline-project/lifeline/internal/monitor"
 	"github.com/lifeline-project/lifeline/internal/probe"
@@ -64,6 +66,10 @@ type App struct {
 	alertStore *alert.Store
 	// Mirror is the downtime copy.
 	Mirror *mirrorsite.Node
+	// Counter is the emergency mode at the counter; Journal its offline
+	// sales journal (nil while the journal section is missing).
+	Counter *counter.Service
+	Journal *journal.Journal
 
 	// AdminPassword is set when Open created the first admin.
 	AdminPassword string
@@ -140,6 +146,9 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	}
 	a.mountMirror()
 	if err := a.openAlerts(ctx, o); err != nil {
+		return fail(err)
+	}
+	if err := a.openCounter(ctx, o); err != nil {
 		return fail(err)
 	}
 	return a, nil
@@ -287,6 +296,12 @@ func (a *App) Close() error {
 		return nil
 	}
 	a.closed = true
+	if a.Counter != nil {
+		a.Counter.Close() // stops a running hand-over, which reads the journal
+	}
+	if a.Journal != nil {
+		a.Journal.Close()
+	}
 	if a.Mirror != nil {
 		a.Mirror.Close()
 	}
