@@ -24,7 +24,7 @@ windows:
 	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/lifeline
 
 test: deps vet windows
-	$(GO) test -timeout 20m $(PKGS)
+	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 demo:
 	$(GO) run ./cmd/lifeline demo
