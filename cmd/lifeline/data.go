@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/lifeline-project/lifeline/internal/cli/journalcli"
 	"github.com/lifeline-project/lifeline/internal/cli/mirrorcli"
 	"github.com/lifeline-project/lifeline/internal/config"
 	"github.com/lifeline-project/lifeline/internal/mirror/mirrorsite"
@@ -81,4 +82,18 @@ func cmdMirror(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "unknown mirror command %q: use import, rekey or status\n", args[0])
 		return 2
 	}
+}
+
+// cmdJournal runs `lifeline journal verify --config FILE [--json]`.
+func cmdJournal(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(stderr, "usage: lifeline journal verify --config FILE [--json]")
+		return 2
+	}
+	cfg, code := configFlag(args[1:], stderr)
+	if cfg == nil {
+		return code
+	}
+	log, _ := service.NewLogger("warn", "")
+	return journalcli.Verify(withoutConfig(args[1:]), journalcli.Env{Dir: cfg.Journal.Dir, MirrorDir: cfg.Journal.MirrorDir, Logger: log}, stdout, stderr)
 }

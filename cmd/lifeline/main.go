@@ -32,6 +32,7 @@ Aufruf:
   lifeline demo                          Demo mit simulierter Apotheke starten
   lifeline mirror import --config FILE --dataset articles --file F [--strict]   Downtime-Kopie einlesen
   lifeline mirror status|rekey --config FILE   Stand der Downtime-Kopie / Schlüssel wechseln
+  lifeline journal verify --config FILE  Verkaufsjournal des Notbetriebs prüfen (beide Kopien)
   lifeline pzn check PZN                 PZN prüfen
   lifeline copay --price EUR [...]       gesetzliche Zuzahlung berechnen
   lifeline erezept parse < scan.txt      E-Rezept-Token (DataMatrix-Text) prüfen

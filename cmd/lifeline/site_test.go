@@ -151,3 +151,77 @@ alert:
 		t.Error("an unknown receiver: got exit 0; want an error")
 	}
 }
+
+// TestSalesAPIAndJournalVerify books a sale through the API with a staff
+// token, repeats it with the same Idempotency-Key, and checks both journal
+// copies with `lifeline journal verify`; a tampered entry makes it exit 1.
+func TestSalesAPIAndJournalVerify(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	path := writeConfig(t, fmt.Sprintf(`checks:
+  - {id: line1, kind: tcp, address: %q}
+journal: {dir: %q, mirror_dir: %q, register_serial: KASSE-1}
+`, ln.Addr().String(), filepath.Join(dir, "journal"), filepath.Join(dir, "usb")))
+	var out, errb bytes.Buffer
+	if code := run([]string{"site", "token", "create", "--config", path, "--name", "kasse", "--role", "staff"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("token create: %d %s", code, errb.String())
+	}
+	token := strings.TrimSpace(out.String())
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := siteapp.Open(ctx, siteapp.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	book := func() (int, map[string]any) {
+		req, _ := http.NewRequest("POST", app.URL()+"api/v1/sales", strings.NewReader(`{"items":[{"pzn":"04877800","qty":1,"price":"4.99","copay":"0.00"}],"payment":"cash"}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "kasse-1-0001")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	code1, first := book()
+	code2, second := book()
+	cancel()
+	<-done
+	app.Close()
+	if code1 != http.StatusCreated || code2 != http.StatusCreated || first["hash"] == nil || first["hash"] != second["hash"] || first["number"] != second["number"] {
+		t.Fatalf("booking twice with one key: got %d %v and %d %v; want 201 twice with the same entry", code1, first, code2, second)
+	}
+	out.Reset()
+	if code := run([]string{"journal", "verify", "--config", path}, nil, &out, &errb); code != 0 {
+		t.Fatalf("journal verify: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	file := filepath.Join(dir, "usb", "sales-journal.jsonl")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, bytes.Replace(b, []byte("4.99"), []byte("1.99"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"journal", "verify", "--config", path}, nil, &out, &errb); code != 1 {
+		t.Errorf("journal verify after tampering with the USB copy: exit %d; want 1\n%s%s", code, out.String(), errb.String())
+	}
+}

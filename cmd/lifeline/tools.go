@@ -25,6 +25,8 @@ func toolCommand(name string) toolHandler {
 		return pharmacli.ERezept
 	case "mirror":
 		return cmdMirror
+	case "journal":
+		return cmdJournal
 	}
 	return nil
 }

@@ -3,12 +3,17 @@ package siteapp
 import (
 	"context"
 	"fmt"
+	"net/http"
 
+	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/counter"
 	"github.com/lifeline-project/lifeline/internal/counter/counterweb"
 	"github.com/lifeline-project/lifeline/internal/journal"
+	"github.com/lifeline-project/lifeline/internal/journal/httpapi"
+	"github.com/lifeline-project/lifeline/internal/pharma"
 	"github.com/lifeline-project/lifeline/internal/store/sqlite"
+	"github.com/lifeline-project/lifeline/internal/web"
 )
 
 // openCounter builds the emergency mode at the counter: it opens the
@@ -62,6 +67,27 @@ func (a *App) openCounter(ctx context.Context, o Options) error {
 		return err
 	}
 	h.Mount()
+	if j != nil {
+		// The sales API for tills and scripts: POST /api/v1/sales with an
+		// Idempotency-Key, GET /api/v1/sales?since=N.
+		api, err := httpapi.New(j, httpapi.Options{
+			Staff: func(r *http.Request) string {
+				if p, ok := web.User(r); ok {
+					return p.Name
+				}
+				return ""
+			},
+			CheckPZN: func(s string) error { _, err := pharma.ParsePZN(s); return err },
+			Logger:   a.Log, Clock: o.Clock,
+		})
+		if err != nil {
+			svc.Close()
+			j.Close()
+			return err
+		}
+		a.Web.HandleAPI("POST /api/v1/sales", auth.RoleStaff, api.Post())
+		a.Web.HandleAPI("GET /api/v1/sales", auth.RoleViewer, api.List())
+	}
 	a.Counter, a.Journal = svc, j
 	return nil
 }
