@@ -24,6 +24,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/config"
 	"github.com/lifeline-project/lifeline/internal/counter/counterdemo"
+	"github.com/lifeline-project/lifeline/internal/incident"
 	"github.com/lifeline-project/lifeline/internal/mirror"
 	"github.com/lifeline-project/lifeline/internal/mirror/synth"
 	"github.com/lifeline-project/lifeline/internal/service"
@@ -43,6 +44,8 @@ receivers:
     email: {host: 127.0.0.1, port: %d, tls: none, from: lifeline@apotheke-am-markt.example, to: [dienst@apotheke-am-markt.example]}
   - name: chefin-mail
     email: {host: 127.0.0.1, port: %d, tls: none, from: lifeline@apotheke-am-markt.example, to: [chefin@apotheke-am-markt.example]}
+  - name: uebung-mail
+    email: {host: 127.0.0.1, port: %d, tls: none, from: lifeline@apotheke-am-markt.example, to: [uebung@apotheke-am-markt.example]}
 people:
   - {id: dienst, name: Apothekerin im Dienst, receivers: [dienst-mail]}
   - {id: chefin, name: Inhaberin, receivers: [chefin-mail]}
@@ -90,6 +93,9 @@ type demoOptions struct {
 	dataDir  string
 	interval time.Duration
 	lang     string
+	// incident plays one example outage of the ERP after the start, so
+	// that the incident log, its export and the binder have content.
+	incident bool
 }
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
@@ -100,6 +106,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dataDir, "data", "", "data folder (default: a new temporary folder)")
 	fs.DurationVar(&o.interval, "interval", 5*time.Second, "probe interval of the simulated pharmacy")
 	fs.StringVar(&o.lang, "lang", "de", "language: de or en")
+	fs.BoolVar(&o.incident, "example-incident", true, "play one example outage of the ERP at the start (incident log, export, binder)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -173,8 +180,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 	if err != nil {
 		return err
 	}
+	if err := writeTopSellers(filepath.Join(o.dataDir, "daten", "top-artikel.csv"), erp.Articles(), 300); err != nil {
+		return err
+	}
 	var alerts alert.Config
-	if err := yaml.Unmarshal(fmt.Appendf(nil, demoAlerts, strings.TrimSuffix(url, "/"), mc.Port(), mc.Port()), &alerts); err != nil {
+	if err := yaml.Unmarshal(fmt.Appendf(nil, demoAlerts, strings.TrimSuffix(url, "/"), mc.Port(), mc.Port(), mc.Port()), &alerts); err != nil {
 		return fmt.Errorf("demo alert configuration: %w", err)
 	}
 	cfg, err := config.Build(config.Site{
@@ -185,6 +195,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 		Alert:    alerts,
 		Counter:  counterDemo.CounterConfig("Apotheke am Markt (Demo)"),
 		Journal:  counterdemo.JournalConfig(filepath.Join(o.dataDir, "site")),
+		Incident: demoIncidentConfig(o.dataDir),
 		Mirror: mirror.Config{
 			Interval: check.Duration(10 * time.Second),
 			MaxAge:   check.Duration(2 * time.Minute),
@@ -238,5 +249,55 @@ Beenden mit Strg+C.
 	if ready != nil {
 		ready <- info
 	}
+	if o.incident {
+		go func() {
+			id, err := app.DemoIncident(ctx, func() error { return ph.Set(sim.DepERP, sim.ModeDown) },
+				func() error { return ph.Set(sim.DepERP, sim.ModeOK) }, 1500*time.Millisecond)
+			if err != nil {
+				log.Warn("demo: example incident not played", "err", err)
+				return
+			}
+			fmt.Fprintf(stdout, "Beispiel-Störung Nr. %d aufgezeichnet: %sincidents/%d (Bericht als PDF), Notfallmappe: %sbinder\n", id, info.URL, id, info.URL)
+		}()
+	}
 	return app.Run(ctx)
+}
+
+// demoIncidentConfig is the demo's incident section: the binder also goes
+// to a "USB stick" folder and lists the ERP's top sellers; a phone tree;
+// certificate dates; drill mails go to the
+// drill mailbox.
+func demoIncidentConfig(dataDir string) incident.Config {
+	year := time.Now().Year()
+	return incident.Config{
+		Binder: incident.BinderConfig{
+			Folders:        []string{filepath.Join(dataDir, "usb-stick", "Notfallmappe")},
+			TopSellersFile: filepath.Join(dataDir, "daten", "top-artikel.csv"),
+			PhoneTree: []incident.PhoneTreeEntry{
+				{Name: "Anna Becker", Role: "Inhaberin", Phone: "0171 2345678", Calls: []string{"Jonas Wolf", "IT-Service Krause"}},
+				{Name: "Jonas Wolf", Role: "Filialleitung", Phone: "0172 3456789"},
+				{Name: "IT-Service Krause", Role: "IT-Dienstleister", Phone: "0201 555 1234"},
+			},
+		},
+		Certificates: incident.CertConfig{Entries: []incident.CertEntry{
+			{ID: "smcb", Kind: incident.CertSMCB, Name: "SMC-B Apotheke am Markt", Expires: fmt.Sprintf("%d-03-31", year+2)},
+			{ID: "hba-becker", Kind: incident.CertHBA, Name: "HBA Anna Becker", Expires: time.Now().AddDate(0, 0, 120).Format("2006-01-02")},
+			{ID: "konnektor", Kind: incident.CertKonnektor, Name: "Konnektor (Netzkonnektor)", Expires: fmt.Sprintf("%d-11-30", year+1)},
+		}},
+		Drill: incident.DrillConfig{Receivers: []string{"uebung-mail"}},
+	}
+}
+
+// writeTopSellers writes the demo's top-seller statistics as a pharmacy
+// system exports them: the first n articles with falling quantities.
+func writeTopSellers(file string, arts []mirror.Article, n int) error {
+	var b strings.Builder
+	b.WriteString("PZN;Menge\n")
+	for i, a := range arts {
+		if i == n {
+			break
+		}
+		fmt.Fprintf(&b, "%s;%d\n", a.PZN, 5*(n-i))
+	}
+	return os.WriteFile(file, []byte(b.String()), 0o600)
 }

@@ -33,6 +33,8 @@ Aufruf:
   lifeline mirror import --config FILE --dataset articles --file F [--strict]   Downtime-Kopie einlesen
   lifeline mirror status|rekey --config FILE   Stand der Downtime-Kopie / Schlüssel wechseln
   lifeline journal verify --config FILE  Verkaufsjournal des Notbetriebs prüfen (beide Kopien)
+  lifeline incident verify|list --config FILE   Störungsprotokoll prüfen / auflisten
+  lifeline incident export --config FILE --id N --format pdf|json|csv [--out F]   Störung exportieren
   lifeline pzn check PZN                 PZN prüfen
   lifeline copay --price EUR [...]       gesetzliche Zuzahlung berechnen
   lifeline erezept parse < scan.txt      E-Rezept-Token (DataMatrix-Text) prüfen

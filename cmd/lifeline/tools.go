@@ -27,6 +27,8 @@ func toolCommand(name string) toolHandler {
 		return cmdMirror
 	case "journal":
 		return cmdJournal
+	case "incident":
+		return cmdIncident
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/alert"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/counter"
+	"github.com/lifeline-project/lifeline/internal/incident"
 	"github.com/lifeline-project/lifeline/internal/journal"
 	"github.com/lifeline-project/lifeline/internal/mirror"
 	"github.com/lifeline-project/lifeline/internal/yamlconf"
@@ -46,6 +47,9 @@ type Site struct {
 	// Journal is the offline sales journal of emergency mode
 	// (internal/journal).
 	Journal journal.Config `yaml:"journal"`
+	// Incident configures the incident log, the paper binder, the
+	// certificate calendar and drills (internal/incident).
+	Incident incident.Config `yaml:"incident"`
 
 	// file is the path the configuration was read from.
 	file string

@@ -79,6 +79,7 @@ func (s *Site) applyDefaults() {
 	s.Journal.Dir = s.resolve(s.Journal.Dir)
 	s.Journal.MirrorDir = s.resolve(s.Journal.MirrorDir)
 	s.Journal.ApplyDefaults(s.DataDir)
+	s.Incident.ApplyDefaults(s.resolve)
 	s.Mirror.KeyFile = s.resolve(s.Mirror.KeyFile)
 	for i := range s.Mirror.Sources {
 		s.Mirror.Sources[i].File = s.resolve(s.Mirror.Sources[i].File)
@@ -172,6 +173,12 @@ func (s *Site) validate() validate.Problems {
 		ps = append(ps, s.Journal.Validate().Prefixed("journal")...)
 	}
 	ps = append(ps, s.Alert.ValidateChecks(checkIDs).Prefixed("alert")...)
+	receivers := make([]string, 0, len(s.Alert.Receivers))
+	for _, r := range s.Alert.Receivers {
+		receivers = append(receivers, r.Name)
+	}
+	ps = append(ps, s.Incident.Validate().Prefixed("incident")...)
+	ps = append(ps, s.Incident.ValidateRefs(checkIDs, receivers).Prefixed("incident")...)
 	if cyc := findCycle(s.Checks); cyc != nil {
 		ps.Add(fmt.Sprintf("checks[%d].depends_on", ids[cyc[0]]), "dependencies form a loop: %s", strings.Join(cyc, " -> "))
 	}

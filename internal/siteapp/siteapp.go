@@ -71,6 +71,9 @@ type App struct {
 	Counter *counter.Service
 	Journal *journal.Journal
 
+	// inc holds the incident features (incident.go).
+	inc *incidentParts
+
 	// AdminPassword is set when Open created the first admin.
 	AdminPassword string
 
@@ -118,6 +121,9 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		specs = append(specs, s)
 		probers[s.ID] = o.ExtraProbers[s.ID]
 	}
+	if specs, err = a.prepareIncidents(ctx, o, specs, probers); err != nil {
+		return fail(err)
+	}
 	a.Monitor, err = monitor.New(monitor.Config{Specs: specs, Probers: probers, Store: sqlite.NewMonitorStore(db), Clock: o.Clock, Log: o.Log})
 	if err != nil {
 		return fail(err)
@@ -151,6 +157,9 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err := a.openCounter(ctx, o); err != nil {
 		return fail(err)
 	}
+	if err := a.openIncidents(ctx, o); err != nil {
+		return fail(err)
+	}
 	return a, nil
 }
 
@@ -177,6 +186,7 @@ func (a *App) openAlerts(ctx context.Context, o Options) error {
 		st.Close()
 		return err
 	}
+	notifiers = a.incidentNotifiers(notifiers)
 	eng, err := alert.New(ctx, alert.Options{
 		Config: cfg.Alert, Site: cfg.SiteName, Lang: cfg.Language, Location: cfg.Location(),
 		Store: st, Notifiers: notifiers, Signer: signer, Clock: o.Clock, Log: o.Log,
@@ -251,6 +261,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { monDone <- a.Monitor.Run(monCtx) }()
 	alertDone := make(chan error, 1)
 	go func() { alertDone <- a.Alerts.Run(monCtx) }()
+	go a.runIncidents(monCtx)
 	mirrorDone := make(chan error, 1)
 	go func() { mirrorDone <- a.Mirror.Run(monCtx) }()
 	if hb := a.Config.Alert.Heartbeat; hb.URL != "" {
