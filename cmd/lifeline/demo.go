@@ -122,6 +122,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 // demoInfo is what a started demo tells its caller (tests use it).
 type demoInfo struct {
 	URL, ControlURL, MailURL, User, Password string
+	HospitalURL                              string
 	Pharmacy                                 *sim.Pharmacy
 	App                                      *siteapp.App
 	Mail                                     *mailcatcher.Catcher
@@ -229,8 +230,13 @@ func runDemo(ctx context.Context, o demoOptions, stdout io.Writer, ready chan<- 
 	app.Web.AddNav("/sim/", check.Msg("Demo: Störungen auslösen", "Demo: cause outages"), auth.RoleViewer)
 	app.Web.HandlePage("GET /demo/mail", auth.RoleViewer, mc.Handler(cfg.Location()))
 	app.Web.AddNav("/demo/mail", check.Msg("Demo: Postfach", "Demo: mailbox"), auth.RoleViewer)
+	hospital, err := startDemoHospital(ctx, o.dataDir, o.lang, pw, log)
+	if err != nil {
+		return err
+	}
+	defer hospital.Close()
 	app.UseListener(ln)
-	info := demoInfo{URL: app.URL(), ControlURL: app.URL() + "sim/", MailURL: app.URL() + "demo/mail", User: "admin", Password: pw, Pharmacy: ph, App: app, Mail: mc, Counter: counterDemo}
+	info := demoInfo{URL: app.URL(), ControlURL: app.URL() + "sim/", MailURL: app.URL() + "demo/mail", User: "admin", Password: pw, Pharmacy: ph, App: app, Mail: mc, HospitalURL: hospital.URL, Counter: counterDemo}
 	fmt.Fprintf(stdout, `
 lifeline Demo: eine simulierte Apotheke mit USV, zwei Internetleitungen, Konnektor,
 TI-Lagebild, Zeitserver und Warenwirtschaft, alle echt auf diesem Rechner (127.0.0.1).
@@ -239,12 +245,13 @@ TI-Lagebild, Zeitserver und Warenwirtschaft, alle echt auf diesem Rechner (127.0
   Anmelden:           Benutzer %s, Passwort %s
   Störungen auslösen: %s
   Postfach der Demo:  %s   (Meldungen an die Apothekerin im Dienst)
+  Klinik (FHIR-Notfallansicht): %s   (gleiche Anmeldung)
 
 Probieren Sie: Konnektor "Ausfallen lassen" -> nach etwa %s zeigt das Dashboard
 "E-Rezept gestört ... Ursache: Konnektor ausgefallen", ohne neu zu laden.
 Beenden mit Strg+C.
 
-`, info.URL, info.User, info.Password, info.ControlURL, info.MailURL, 3*o.interval)
+`, info.URL, info.User, info.Password, info.ControlURL, info.MailURL, info.HospitalURL, 3*o.interval)
 	fmt.Fprintln(stdout, counterDemo.Guide(info.URL))
 	if ready != nil {
 		ready <- info

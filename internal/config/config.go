@@ -12,6 +12,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/alert"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/counter"
+	"github.com/lifeline-project/lifeline/internal/fhir"
 	"github.com/lifeline-project/lifeline/internal/incident"
 	"github.com/lifeline-project/lifeline/internal/journal"
 	"github.com/lifeline-project/lifeline/internal/mirror"
@@ -42,6 +43,9 @@ type Site struct {
 	// Mirror is the downtime copy: articles, contacts, priority patients,
 	// handbook (internal/mirror).
 	Mirror mirror.Config `yaml:"mirror"`
+	// FHIR is the hospital downtime viewer (internal/fhir); nil means the
+	// site has none.
+	FHIR *fhir.Config `yaml:"fhir"`
 	// Counter is the emergency mode at the counter (internal/counter).
 	Counter counter.Config `yaml:"counter"`
 	// Journal is the offline sales journal of emergency mode

@@ -73,6 +73,10 @@ func (s *Site) applyDefaults() {
 		s.Mirror.TimeZone = s.Timezone // the site's zone (a wrong one is reported once, as timezone)
 	}
 	s.Mirror.ApplyDefaults()
+	if s.FHIR != nil {
+		s.FHIR.ApplyDefaults()
+		s.FHIR.ResolvePaths(s.resolve)
+	}
 	s.Counter.Replay.ExportDir = s.resolve(s.Counter.Replay.ExportDir)
 	s.Counter.Replay.StateDir = s.resolve(s.Counter.Replay.StateDir)
 	s.Counter.ApplyDefaults(s.DataDir)
@@ -167,6 +171,9 @@ func (s *Site) validate() validate.Problems {
 	}
 	ps = append(ps, s.Alert.Validate().Prefixed("alert")...)
 	ps = append(ps, s.Mirror.Validate().Prefixed("mirror")...)
+	if s.FHIR != nil {
+		ps = append(ps, s.FHIR.Validate().Prefixed("fhir")...)
+	}
 	ps = append(ps, s.Counter.Validate().Prefixed("counter")...)
 	ps = append(ps, s.Counter.ValidateChecks(checkIDs).Prefixed("counter")...)
 	if s.Journal.MirrorDir != "" || s.Journal.RegisterSerial != "" { // a site without the journal section sells without booking

@@ -66,6 +66,8 @@ type App struct {
 	alertStore *alert.Store
 	// Mirror is the downtime copy.
 	Mirror *mirrorsite.Node
+	// FHIR is the hospital downtime viewer (nil without a fhir section).
+	FHIR *FHIRNode
 	// Counter is the emergency mode at the counter; Journal its offline
 	// sales journal (nil while the journal section is missing).
 	Counter *counter.Service
@@ -116,6 +118,10 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err := a.openMirror(ctx, &o); err != nil {
 		return fail(err)
 	}
+	if err := a.openFHIR(ctx, &o); err != nil {
+		a.Mirror.Close()
+		return fail(err)
+	}
 	specs := append([]check.Spec{}, cfg.Checks...)
 	for _, s := range o.ExtraChecks {
 		specs = append(specs, s)
@@ -151,6 +157,10 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		return fail(err)
 	}
 	a.mountMirror()
+	if err := a.mountFHIR(o); err != nil {
+		a.FHIR.Close()
+		return fail(err)
+	}
 	if err := a.openAlerts(ctx, o); err != nil {
 		return fail(err)
 	}
@@ -257,6 +267,8 @@ func (a *App) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	monCtx, stopMon := context.WithCancel(ctx)
+	waitFHIR := a.runFHIR(monCtx)
+	defer waitFHIR()
 	monDone := make(chan error, 1)
 	go func() { monDone <- a.Monitor.Run(monCtx) }()
 	alertDone := make(chan error, 1)
@@ -316,6 +328,7 @@ func (a *App) Close() error {
 	if a.Mirror != nil {
 		a.Mirror.Close()
 	}
+	a.FHIR.Close()
 	if a.alertStore != nil {
 		a.alertStore.Close()
 	}
