@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/lifeline-project/lifeline/internal/cli/journalcli"
 	"github.com/lifeline-project/lifeline/internal/cli/mirrorcli"
 	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/fhir/fhirdb"
 	"github.com/lifeline-project/lifeline/internal/mirror/mirrorsite"
+	"github.com/lifeline-project/lifeline/internal/seal"
 	"github.com/lifeline-project/lifeline/internal/service"
+	"github.com/lifeline-project/lifeline/internal/store/sqlite"
 )
 
 // configFlag reads --config from args (other flags are left to the
@@ -75,6 +80,14 @@ func cmdMirror(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	case "import":
 		return mirrorcli.Import(rest, env, stdout, stderr)
 	case "rekey":
+		// Every holder of data sealed with the site key is re-encrypted
+		// with the copy, or it could not be read after the rotation.
+		closeAll, err := addResealers(cfg, &env)
+		if err != nil {
+			fmt.Fprintln(stderr, "lifeline mirror rekey:", err)
+			return 1
+		}
+		defer closeAll()
 		return mirrorcli.Rekey(rest, env, stdout, stderr)
 	case "status":
 		return mirrorcli.Status(rest, env, stdout, stderr)
@@ -96,4 +109,37 @@ func cmdJournal(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	log, _ := service.NewLogger("warn", "")
 	return journalcli.Verify(withoutConfig(args[1:]), journalcli.Env{Dir: cfg.Journal.Dir, MirrorDir: cfg.Journal.MirrorDir, Logger: log}, stdout, stderr)
+}
+
+// addResealers opens the site database (E-Rezept queue) and, for a
+// hospital, the FHIR copy, and adds them to env.Resealers.
+func addResealers(cfg *config.Site, env *mirrorcli.Env) (func(), error) {
+	ctx := context.Background()
+	var closers []func()
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "site.db"))
+	if err != nil {
+		return closeAll, err
+	}
+	closers = append(closers, func() { db.Close() })
+	env.Resealers = append(env.Resealers, sqlite.NewERezeptResealer(db))
+	if cfg.FHIR != nil {
+		kr, _, err := seal.Load(seal.Options{File: env.KeyFile})
+		if err != nil {
+			closeAll()
+			return func() {}, err
+		}
+		fdb, err := fhirdb.Open(ctx, filepath.Join(cfg.DataDir, fhirdb.FileName), kr, env.Logger)
+		if err != nil {
+			closeAll()
+			return func() {}, err
+		}
+		closers = append(closers, func() { fdb.Close() })
+		env.Resealers = append(env.Resealers, fdb)
+	}
+	return closeAll, nil
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/lifeline-project/lifeline/internal/alert/mailcatcher"
 	"github.com/lifeline-project/lifeline/internal/config"
+	"github.com/lifeline-project/lifeline/internal/counter"
+	"github.com/lifeline-project/lifeline/internal/pharma"
 	"github.com/lifeline-project/lifeline/internal/siteapp"
 )
 
@@ -223,5 +225,48 @@ journal: {dir: %q, mirror_dir: %q, register_serial: KASSE-1}
 	errb.Reset()
 	if code := run([]string{"journal", "verify", "--config", path}, nil, &out, &errb); code != 1 {
 		t.Errorf("journal verify after tampering with the USB copy: exit %d; want 1\n%s%s", code, out.String(), errb.String())
+	}
+}
+
+// TestRekeyKeepsERezepte rotates the data key with `lifeline mirror rekey`
+// and checks that a queued E-Rezept token can still be read afterwards.
+func TestRekeyKeepsERezepte(t *testing.T) {
+	path := writeConfig(t, "checks:\n  - {id: line1, kind: tcp, address: \"127.0.0.1:9\"}\n")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	open := func() *siteapp.App {
+		app, err := siteapp.Open(ctx, siteapp.Options{Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app
+	}
+	id := "160.000.000.000.000"
+	id += "." + pharma.PrescriptionIDCheckDigits(strings.ReplaceAll(id, ".", ""))
+	scan := fmt.Sprintf(`{"urls":["Task/%s/$accept?ac=%s"]}`, id, strings.Repeat("ab", 32))
+	app := open()
+	added, _, err := app.Counter.AddERezepte(ctx, "anna", counter.ERezeptInput{Scan: scan, Contact: "Erika Mustermann 0201 123456"})
+	if err != nil || len(added) != 1 {
+		t.Fatalf("queue a token: %v %v", added, err)
+	}
+	keyBefore, _ := os.ReadFile(filepath.Join(cfg.DataDir, siteapp.KeyFile))
+	app.Close()
+
+	var out, errb bytes.Buffer
+	if code := run([]string{"mirror", "rekey", "--config", path}, nil, &out, &errb); code != 0 {
+		t.Fatalf("mirror rekey: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	keyAfter, _ := os.ReadFile(filepath.Join(cfg.DataDir, siteapp.KeyFile))
+	if bytes.Equal(keyBefore, keyAfter) {
+		t.Fatal("the key file did not change")
+	}
+	app = open()
+	defer app.Close()
+	list, err := app.Counter.ListERezepte(ctx, "anna")
+	if err != nil || len(list.Waiting) != 1 || list.Waiting[0].Contact != "Erika Mustermann 0201 123456" || list.Waiting[0].Token.PrescriptionID != id {
+		t.Fatalf("after rekey: %+v, %v; want the queued token readable", list, err)
 	}
 }

@@ -109,7 +109,11 @@ func errNoKeys() *Error {
 		"The key for patient data is missing; E-Rezepte cannot be stored safely. Note them on paper and call IT.")
 }
 
-func erezeptAD(uid string) []byte { return seal.AD("counter", "erezept", uid) }
+func erezeptAD(uid string) []byte { return ERezeptAD(uid) }
+
+// ERezeptAD is the associated data that binds a sealed E-Rezept token to
+// its row; key rotation (sqlite.ERezeptResealer) needs it too.
+func ERezeptAD(uid string) []byte { return seal.AD("counter", "erezept", uid) }
 
 // AddERezepte validates a scanned printout (1 to 3 prescriptions), and
 // queues each prescription not queued yet, sealed with contact and note.

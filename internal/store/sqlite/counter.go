@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lifeline-project/lifeline/internal/counter"
+	"github.com/lifeline-project/lifeline/internal/seal"
 )
 
 // CounterStore keeps the counter's records (migration 0003): emergency-mode
@@ -279,4 +280,59 @@ func (s *CounterStore) AccessLog(ctx context.Context, limit int) ([]counter.Acce
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// ERezeptResealer re-encrypts the counter's E-Rezept tokens with the
+// primary key of a rotated keyring (`lifeline mirror rekey`).
+type ERezeptResealer struct{ db *DB }
+
+var _ seal.Resealer = (*ERezeptResealer)(nil)
+
+// NewERezeptResealer returns the resealer of db's E-Rezept queue.
+func NewERezeptResealer(db *DB) *ERezeptResealer { return &ERezeptResealer{db: db} }
+
+// Reseal re-encrypts every token in one transaction: on error nothing is
+// changed.
+func (r *ERezeptResealer) Reseal(ctx context.Context, kr *seal.Keyring) error {
+	tx, err := r.db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT uid, sealed FROM counter_erezepte`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		uid    string
+		sealed []byte
+	}
+	var all []row
+	for rows.Next() {
+		var x row
+		if err := rows.Scan(&x.uid, &x.sealed); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, x := range all {
+		ad := counter.ERezeptAD(x.uid)
+		plain, err := kr.Open(x.sealed, ad)
+		if err != nil {
+			return fmt.Errorf("E-Rezept %s: %w", x.uid, err)
+		}
+		again, err := kr.Seal(plain, ad)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE counter_erezepte SET sealed = ? WHERE uid = ?`, again, x.uid); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
