@@ -15,6 +15,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/certcal"
 	"github.com/lifeline-project/lifeline/internal/clock"
 	"github.com/lifeline-project/lifeline/internal/incident"
+	"github.com/lifeline-project/lifeline/internal/incident/incidentsql"
 	"github.com/lifeline-project/lifeline/internal/incident/pdftest"
 	"github.com/lifeline-project/lifeline/internal/journal"
 	"github.com/lifeline-project/lifeline/internal/mirror"
@@ -41,7 +42,7 @@ func berlin(t *testing.T) *time.Location {
 type fixture struct {
 	mirror   *mirrordb.DB
 	journal  *journal.Journal
-	store    *sqlite.IncidentStore
+	store    *incidentsql.Store
 	calendar *certcal.Calendar
 	clk      *clock.Fake
 	dir      string
@@ -132,7 +133,7 @@ func newFixture(t *testing.T, now time.Time, nArticles int) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f.store = sqlite.NewIncidentStore(db)
+	f.store = incidentsql.NewStore(db)
 	f.calendar, err = certcal.New(ctx, certcal.Options{Store: f.store, Location: berlin(t), Clock: f.clk, Config: incident.CertConfig{
 		Entries: []incident.CertEntry{{ID: "smcb", Kind: incident.CertSMCB, Name: "SMC-B Apotheke am Markt", Expires: "2026-06-30"}}}})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/clock"
 	"github.com/lifeline-project/lifeline/internal/incident"
+	"github.com/lifeline-project/lifeline/internal/incident/incidentsql"
 	"github.com/lifeline-project/lifeline/internal/monitor"
 	"github.com/lifeline-project/lifeline/internal/store/sqlite"
 )
@@ -53,7 +54,7 @@ type site struct {
 	t       testing.TB
 	clk     *clock.Fake
 	db      *sqlite.DB
-	st      *sqlite.IncidentStore
+	st      *incidentsql.Store
 	mon     *monitor.Monitor
 	rec     *incident.Recorder
 	probers map[string]*switchable
@@ -68,7 +69,7 @@ func newSite(t testing.TB, start time.Time, drills incident.DrillState) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s := &site{t: t, clk: clock.NewFake(start), db: db, st: sqlite.NewIncidentStore(db), probers: map[string]*switchable{}}
+	s := &site{t: t, clk: clock.NewFake(start), db: db, st: incidentsql.NewStore(db), probers: map[string]*switchable{}}
 	s.specs = []check.Spec{
 		{ID: "usv", Name: "USV", Kind: check.KindNUT, Group: check.GroupPower},
 		{ID: "internet", Name: "Internetleitung", Kind: check.KindTCP, Group: check.GroupNetwork, Affects: []string{"Großhandel online"}},

@@ -24,7 +24,7 @@ type ImprovementQuery struct {
 }
 
 // Store keeps incidents, their hash-chained entries and the improvements.
-// Implementations: store/sqlite (IncidentStore). Every write is one
+// Implementations: incident/incidentsql (Store). Every write is one
 // transaction; the chain's head is read and written inside it.
 type Store interface {
 	ChainReader

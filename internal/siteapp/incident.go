@@ -15,11 +15,11 @@ import (
 	"github.com/lifeline-project/lifeline/internal/counter"
 	"github.com/lifeline-project/lifeline/internal/drill"
 	"github.com/lifeline-project/lifeline/internal/incident"
+	"github.com/lifeline-project/lifeline/internal/incident/incidentsql"
 	"github.com/lifeline-project/lifeline/internal/incident/incidentweb"
 	"github.com/lifeline-project/lifeline/internal/incident/webkit"
 	"github.com/lifeline-project/lifeline/internal/mirror"
 	"github.com/lifeline-project/lifeline/internal/runbook"
-	"github.com/lifeline-project/lifeline/internal/store/sqlite"
 )
 
 // incidentParts are the site's incident features: the evidence log, the
@@ -40,7 +40,7 @@ import (
 // runIncidents, started by Run, makes the daily binder, ends forgotten
 // drills and records acknowledged alerts.
 type incidentParts struct {
-	store    *sqlite.IncidentStore
+	store    *incidentsql.Store
 	recorder *incident.Recorder
 	drills   *drill.Controller
 	calendar *certcal.Calendar
@@ -64,7 +64,7 @@ func (a *App) prepareIncidents(ctx context.Context, o Options, specs []check.Spe
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	p := &incidentParts{store: sqlite.NewIncidentStore(a.DB), clk: clk}
+	p := &incidentParts{store: incidentsql.NewStore(a.DB), clk: clk}
 	var err error
 	if p.drills, err = drill.New(ctx, drill.Options{Store: p.store, Config: ic.Drill, Specs: specs, Clock: clk, Log: a.Log}); err != nil {
 		return nil, err

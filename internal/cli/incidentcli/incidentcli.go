@@ -26,6 +26,7 @@ import (
 
 	"github.com/lifeline-project/lifeline/internal/clock"
 	"github.com/lifeline-project/lifeline/internal/incident"
+	"github.com/lifeline-project/lifeline/internal/incident/incidentsql"
 	"github.com/lifeline-project/lifeline/internal/journal/durable"
 	"github.com/lifeline-project/lifeline/internal/store/sqlite"
 )
@@ -110,7 +111,7 @@ func Verify(args []string, env Env, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer db.Close()
-	rep, err := incident.Verify(ctx, sqlite.NewIncidentStore(db))
+	rep, err := incident.Verify(ctx, incidentsql.NewStore(db))
 	if err != nil {
 		fmt.Fprintf(stderr, "Kette nicht lesbar / chain not readable: %v\n", err)
 		return 2
@@ -178,7 +179,7 @@ func List(args []string, env Env, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer db.Close()
-	incs, err := sqlite.NewIncidentStore(db).Incidents(ctx, incident.Query{})
+	incs, err := incidentsql.NewStore(db).Incidents(ctx, incident.Query{})
 	if err != nil {
 		fmt.Fprintf(stderr, "Störungen nicht lesbar / incidents not readable: %v\n", err)
 		return 2
@@ -234,7 +235,7 @@ func Export(args []string, env Env, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer db.Close()
-	rep, err := incident.LoadReport(ctx, sqlite.NewIncidentStore(db), *id, env.SiteName, env.Location, *lang, env.Clock.Now())
+	rep, err := incident.LoadReport(ctx, incidentsql.NewStore(db), *id, env.SiteName, env.Location, *lang, env.Clock.Now())
 	if err != nil {
 		if incident.ErrorCode(err) == incident.ENOTFOUND {
 			fmt.Fprintf(stderr, "Die Störung Nr. %d gibt es nicht. / There is no incident no. %d.\n", *id, *id)

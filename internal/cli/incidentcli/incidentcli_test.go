@@ -14,6 +14,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/cli/incidentcli"
 	"github.com/lifeline-project/lifeline/internal/clock"
 	"github.com/lifeline-project/lifeline/internal/incident"
+	"github.com/lifeline-project/lifeline/internal/incident/incidentsql"
 	"github.com/lifeline-project/lifeline/internal/incident/pdftest"
 	"github.com/lifeline-project/lifeline/internal/monitor"
 	"github.com/lifeline-project/lifeline/internal/store/sqlite"
@@ -31,7 +32,7 @@ func record(t *testing.T, dir string) string {
 	defer db.Close()
 	loc, _ := time.LoadLocation("Europe/Berlin")
 	clk := clock.NewFake(time.Date(2026, 10, 25, 1, 50, 0, 0, loc))
-	rec, err := incident.NewRecorder(ctx, incident.Options{Store: sqlite.NewIncidentStore(db), Location: loc, Clock: clk})
+	rec, err := incident.NewRecorder(ctx, incident.Options{Store: incidentsql.NewStore(db), Location: loc, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func record(t *testing.T, dir string) string {
 	}
 	up := monitor.Overview{At: clk.Now(), Checks: []monitor.CheckStatus{{ID: "erp", Name: "Warenwirtschaft", State: check.StateOK, Since: clk.Now()}}}
 	rec.Observe(check.Transition{CheckID: "erp", From: check.StateDown, To: check.StateOK, At: clk.Now()}, up)
-	incs, err := sqlite.NewIncidentStore(db).Incidents(ctx, incident.Query{})
+	incs, err := incidentsql.NewStore(db).Incidents(ctx, incident.Query{})
 	if err != nil || len(incs) != 1 || incs[0].Open() {
 		t.Fatalf("incidents %+v %v; want one closed", incs, err)
 	}

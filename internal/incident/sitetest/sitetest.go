@@ -27,6 +27,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/clock"
+	"github.com/lifeline-project/lifeline/internal/incident/incidentsql"
 	"github.com/lifeline-project/lifeline/internal/monitor"
 	"github.com/lifeline-project/lifeline/internal/store/sqlite"
 	"github.com/lifeline-project/lifeline/internal/web"
@@ -76,7 +77,7 @@ type Site struct {
 	T       testing.TB
 	Clock   *clock.Fake
 	DB      *sqlite.DB
-	Store   *sqlite.IncidentStore
+	Store   *incidentsql.Store
 	Monitor *monitor.Monitor
 	Specs   []check.Spec
 	// Switches hold the simulated dependencies by check id; Probers the
@@ -113,7 +114,7 @@ func New(t testing.TB, start time.Time, specs []check.Spec, extra map[string]che
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s := &Site{T: t, Clock: clock.NewFake(start), DB: db, Store: sqlite.NewIncidentStore(db), Specs: specs,
+	s := &Site{T: t, Clock: clock.NewFake(start), DB: db, Store: incidentsql.NewStore(db), Specs: specs,
 		Switches: map[string]*Switch{}, Probers: map[string]check.Prober{}, Hooks: map[string]*alerttest.Webhook{}}
 	for _, sp := range specs {
 		var p check.Prober

@@ -1,4 +1,8 @@
-package sqlite
+// Package incidentsql keeps incidents, certificate entries, drills and the
+// binder log in the site database (migration 0004_incident.sql of
+// internal/store/sqlite). It is its own package so that the site store does
+// not depend on the incident features.
+package incidentsql
 
 import (
 	"context"
@@ -13,26 +17,27 @@ import (
 	"github.com/lifeline-project/lifeline/internal/certcal"
 	"github.com/lifeline-project/lifeline/internal/drill"
 	"github.com/lifeline-project/lifeline/internal/incident"
+	"github.com/lifeline-project/lifeline/internal/store/sqlite"
 )
 
-// IncidentStore keeps the incidents with their hash-chained entries and
+// Store keeps the incidents with their hash-chained entries and
 // improvements, the certificate calendar, the drills and the binder log
 // (migration 0004). Every write is one transaction on the single writer
 // connection, which serialises the chain.
-type IncidentStore struct {
-	db *DB
+type Store struct {
+	db *sqlite.DB
 }
 
 var (
-	_ incident.Store       = (*IncidentStore)(nil)
-	_ certcal.Store        = (*IncidentStore)(nil)
-	_ drill.Store          = (*IncidentStore)(nil)
-	_ binder.LogStore      = (*IncidentStore)(nil)
-	_ incident.ChainReader = (*IncidentStore)(nil)
+	_ incident.Store       = (*Store)(nil)
+	_ certcal.Store        = (*Store)(nil)
+	_ drill.Store          = (*Store)(nil)
+	_ binder.LogStore      = (*Store)(nil)
+	_ incident.ChainReader = (*Store)(nil)
 )
 
-// NewIncidentStore returns the incident store of db.
-func NewIncidentStore(db *DB) *IncidentStore { return &IncidentStore{db: db} }
+// NewStore returns the incident store of db.
+func NewStore(db *sqlite.DB) *Store { return &Store{db: db} }
 
 func its(t time.Time) string {
 	if t.IsZero() {
@@ -90,7 +95,7 @@ func nonNil(s []string) []string {
 }
 
 // Create stores a new incident with its first entry.
-func (s *IncidentStore) Create(ctx context.Context, inc incident.Incident, first incident.Draft) (incident.Incident, incident.Entry, error) {
+func (s *Store) Create(ctx context.Context, inc incident.Incident, first incident.Draft) (incident.Incident, incident.Entry, error) {
 	tx, err := s.db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return inc, incident.Entry{}, fmt.Errorf("begin: %w", err)
@@ -150,7 +155,7 @@ func appendEntry(ctx context.Context, tx *sql.Tx, d incident.Draft) (incident.En
 }
 
 // Append seals d into the chain and saves the incident.
-func (s *IncidentStore) Append(ctx context.Context, d incident.Draft, inc *incident.Incident) (incident.Entry, error) {
+func (s *Store) Append(ctx context.Context, d incident.Draft, inc *incident.Incident) (incident.Entry, error) {
 	tx, err := s.db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return incident.Entry{}, fmt.Errorf("begin: %w", err)
@@ -192,7 +197,7 @@ func (s *IncidentStore) Append(ctx context.Context, d incident.Draft, inc *incid
 }
 
 // Incident returns one incident.
-func (s *IncidentStore) Incident(ctx context.Context, id int64) (incident.Incident, error) {
+func (s *Store) Incident(ctx context.Context, id int64) (incident.Incident, error) {
 	inc, err := scanIncident(s.db.R.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return inc, incident.Errorf(incident.ENOTFOUND, "Die Störung Nr. %d gibt es nicht.", "There is no incident no. %d.", id)
@@ -204,7 +209,7 @@ func (s *IncidentStore) Incident(ctx context.Context, id int64) (incident.Incide
 }
 
 // Incidents returns incidents, newest first.
-func (s *IncidentStore) Incidents(ctx context.Context, q incident.Query) ([]incident.Incident, error) {
+func (s *Store) Incidents(ctx context.Context, q incident.Query) ([]incident.Incident, error) {
 	var where []string
 	var args []any
 	if q.OpenOnly {
@@ -260,7 +265,7 @@ func scanEntry(row rowScanner) (incident.Entry, error) {
 }
 
 // Entries returns an incident's entries in chain order.
-func (s *IncidentStore) Entries(ctx context.Context, incidentID int64) ([]incident.Entry, error) {
+func (s *Store) Entries(ctx context.Context, incidentID int64) ([]incident.Entry, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+entryCols+` FROM incident_entries WHERE incident_id = ? ORDER BY seq`, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("read entries of incident %d: %w", incidentID, err)
@@ -278,7 +283,7 @@ func (s *IncidentStore) Entries(ctx context.Context, incidentID int64) ([]incide
 }
 
 // Chain calls fn with every entry in sequence order.
-func (s *IncidentStore) Chain(ctx context.Context, fn func(incident.Entry) error) error {
+func (s *Store) Chain(ctx context.Context, fn func(incident.Entry) error) error {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+entryCols+` FROM incident_entries ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("read the chain: %w", err)
@@ -297,7 +302,7 @@ func (s *IncidentStore) Chain(ctx context.Context, fn func(incident.Entry) error
 }
 
 // Head returns the stored head of the chain.
-func (s *IncidentStore) Head(ctx context.Context) (incident.Head, error) {
+func (s *Store) Head(ctx context.Context) (incident.Head, error) {
 	var h incident.Head
 	err := s.db.R.QueryRowContext(ctx, `SELECT seq, hash FROM incident_chain_head WHERE id = 1`).Scan(&h.Seq, &h.Hash)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -307,7 +312,7 @@ func (s *IncidentStore) Head(ctx context.Context) (incident.Head, error) {
 }
 
 // HasRef reports whether the incident has an entry with ref.
-func (s *IncidentStore) HasRef(ctx context.Context, incidentID int64, ref string) (bool, error) {
+func (s *Store) HasRef(ctx context.Context, incidentID int64, ref string) (bool, error) {
 	var n int
 	if err := s.db.W.QueryRowContext(ctx, `SELECT COUNT(*) FROM incident_entries WHERE incident_id = ? AND ref = ?`, incidentID, ref).Scan(&n); err != nil {
 		return false, fmt.Errorf("look up entry: %w", err)
@@ -326,7 +331,7 @@ func scanImprovement(row rowScanner) (incident.Improvement, error) {
 }
 
 // AddImprovement stores a new improvement.
-func (s *IncidentStore) AddImprovement(ctx context.Context, im incident.Improvement) (incident.Improvement, error) {
+func (s *Store) AddImprovement(ctx context.Context, im incident.Improvement) (incident.Improvement, error) {
 	res, err := s.db.W.ExecContext(ctx, `INSERT INTO incident_improvements(incident_id, text, owner, due, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
 		im.IncidentID, im.Text, im.Owner, im.Due, its(im.CreatedAt), im.CreatedBy)
 	if err != nil {
@@ -338,7 +343,7 @@ func (s *IncidentStore) AddImprovement(ctx context.Context, im incident.Improvem
 
 // Improvements returns improvements: open ones by due date (none last),
 // then finished ones, newest first.
-func (s *IncidentStore) Improvements(ctx context.Context, q incident.ImprovementQuery) ([]incident.Improvement, error) {
+func (s *Store) Improvements(ctx context.Context, q incident.ImprovementQuery) ([]incident.Improvement, error) {
 	query := `SELECT ` + improvementCols + ` FROM incident_improvements WHERE 1 = 1`
 	var args []any
 	if q.OpenOnly {
@@ -366,7 +371,7 @@ func (s *IncidentStore) Improvements(ctx context.Context, q incident.Improvement
 }
 
 // FinishImprovement marks an improvement done.
-func (s *IncidentStore) FinishImprovement(ctx context.Context, id int64, by string, at time.Time) (incident.Improvement, error) {
+func (s *Store) FinishImprovement(ctx context.Context, id int64, by string, at time.Time) (incident.Improvement, error) {
 	tx, err := s.db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return incident.Improvement{}, fmt.Errorf("begin: %w", err)
@@ -393,7 +398,7 @@ func (s *IncidentStore) FinishImprovement(ctx context.Context, id int64, by stri
 }
 
 // ManualEntries returns the certificate entries made on the dashboard.
-func (s *IncidentStore) ManualEntries(ctx context.Context) ([]certcal.Manual, error) {
+func (s *Store) ManualEntries(ctx context.Context) ([]certcal.Manual, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT id, kind, name, expires, note, created_at, created_by FROM cert_entries ORDER BY expires, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list certificate entries: %w", err)
@@ -413,7 +418,7 @@ func (s *IncidentStore) ManualEntries(ctx context.Context) ([]certcal.Manual, er
 }
 
 // AddManual stores a certificate entry made on the dashboard.
-func (s *IncidentStore) AddManual(ctx context.Context, m certcal.Manual) (certcal.Manual, error) {
+func (s *Store) AddManual(ctx context.Context, m certcal.Manual) (certcal.Manual, error) {
 	res, err := s.db.W.ExecContext(ctx, `INSERT INTO cert_entries(kind, name, expires, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
 		m.Kind, m.Name, m.Expires, m.Note, its(m.CreatedAt), m.CreatedBy)
 	if err != nil {
@@ -424,7 +429,7 @@ func (s *IncidentStore) AddManual(ctx context.Context, m certcal.Manual) (certca
 }
 
 // DeleteManual removes a certificate entry made on the dashboard.
-func (s *IncidentStore) DeleteManual(ctx context.Context, id int64) error {
+func (s *Store) DeleteManual(ctx context.Context, id int64) error {
 	res, err := s.db.W.ExecContext(ctx, `DELETE FROM cert_entries WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete certificate entry %d: %w", id, err)
@@ -436,7 +441,7 @@ func (s *IncidentStore) DeleteManual(ctx context.Context, id int64) error {
 }
 
 // SaveFound records the expiry a tls check found.
-func (s *IncidentStore) SaveFound(ctx context.Context, f certcal.Found) error {
+func (s *Store) SaveFound(ctx context.Context, f certcal.Found) error {
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO cert_found(check_id, subject, not_after, seen_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT(check_id) DO UPDATE SET subject = excluded.subject, not_after = excluded.not_after, seen_at = excluded.seen_at`,
 		f.CheckID, f.Subject, its(f.NotAfter), its(f.SeenAt))
@@ -447,7 +452,7 @@ func (s *IncidentStore) SaveFound(ctx context.Context, f certcal.Found) error {
 }
 
 // Found returns the expiries found by tls checks.
-func (s *IncidentStore) Found(ctx context.Context) ([]certcal.Found, error) {
+func (s *Store) Found(ctx context.Context) ([]certcal.Found, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT check_id, subject, not_after, seen_at FROM cert_found ORDER BY check_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list certificates found: %w", err)
@@ -467,7 +472,7 @@ func (s *IncidentStore) Found(ctx context.Context) ([]certcal.Found, error) {
 }
 
 // SaveAck records an acknowledged warning stage.
-func (s *IncidentStore) SaveAck(ctx context.Context, a certcal.Ack) error {
+func (s *Store) SaveAck(ctx context.Context, a certcal.Ack) error {
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO cert_acks(entry_key, stage, by_user, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		a.Key, a.Stage, a.By, its(a.At))
 	if err != nil {
@@ -477,7 +482,7 @@ func (s *IncidentStore) SaveAck(ctx context.Context, a certcal.Ack) error {
 }
 
 // Acks returns every acknowledged warning stage.
-func (s *IncidentStore) Acks(ctx context.Context) ([]certcal.Ack, error) {
+func (s *Store) Acks(ctx context.Context) ([]certcal.Ack, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT entry_key, stage, by_user, at FROM cert_acks`)
 	if err != nil {
 		return nil, fmt.Errorf("list acknowledgements: %w", err)
@@ -512,7 +517,7 @@ func scanDrill(row rowScanner) (drill.Drill, error) {
 }
 
 // CreateDrill stores a new drill.
-func (s *IncidentStore) CreateDrill(ctx context.Context, d drill.Drill) (drill.Drill, error) {
+func (s *Store) CreateDrill(ctx context.Context, d drill.Drill) (drill.Drill, error) {
 	res, err := s.db.W.ExecContext(ctx, `INSERT INTO drills(scenario, title_de, title_en, checks, started_at, started_by) VALUES (?, ?, ?, ?, ?, ?)`,
 		d.Scenario, d.Title.DE, d.Title.EN, jsonText(nonNil(d.Checks)), its(d.StartedAt), d.StartedBy)
 	if err != nil {
@@ -524,7 +529,7 @@ func (s *IncidentStore) CreateDrill(ctx context.Context, d drill.Drill) (drill.D
 }
 
 // EndDrill records the end of a drill.
-func (s *IncidentStore) EndDrill(ctx context.Context, id int64, at time.Time, by string) (drill.Drill, error) {
+func (s *Store) EndDrill(ctx context.Context, id int64, at time.Time, by string) (drill.Drill, error) {
 	res, err := s.db.W.ExecContext(ctx, `UPDATE drills SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at = ''`, its(at), by, id)
 	if err != nil {
 		return drill.Drill{}, fmt.Errorf("end drill %d: %w", id, err)
@@ -539,7 +544,7 @@ func (s *IncidentStore) EndDrill(ctx context.Context, id int64, at time.Time, by
 }
 
 // Drill returns one drill.
-func (s *IncidentStore) Drill(ctx context.Context, id int64) (drill.Drill, error) {
+func (s *Store) Drill(ctx context.Context, id int64) (drill.Drill, error) {
 	d, err := scanDrill(s.db.R.QueryRowContext(ctx, `SELECT `+drillCols+` FROM drills WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, incident.Errorf(incident.ENOTFOUND, "Diese Übung gibt es nicht.", "There is no such drill.")
@@ -551,7 +556,7 @@ func (s *IncidentStore) Drill(ctx context.Context, id int64) (drill.Drill, error
 }
 
 // Drills returns the newest drills first.
-func (s *IncidentStore) Drills(ctx context.Context, limit int) ([]drill.Drill, error) {
+func (s *Store) Drills(ctx context.Context, limit int) ([]drill.Drill, error) {
 	q := `SELECT ` + drillCols + ` FROM drills ORDER BY id DESC`
 	if limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, limit)
@@ -573,7 +578,7 @@ func (s *IncidentStore) Drills(ctx context.Context, limit int) ([]drill.Drill, e
 }
 
 // MarkAlertIncident remembers that an alert incident belongs to a drill.
-func (s *IncidentStore) MarkAlertIncident(ctx context.Context, alertIncident string, drillID int64, at time.Time) error {
+func (s *Store) MarkAlertIncident(ctx context.Context, alertIncident string, drillID int64, at time.Time) error {
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO drill_alert_incidents(alert_incident, drill_id, marked_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 		alertIncident, drillID, its(at))
 	if err != nil {
@@ -583,7 +588,7 @@ func (s *IncidentStore) MarkAlertIncident(ctx context.Context, alertIncident str
 }
 
 // AlertIncidentDrills returns every marked alert incident and its drill.
-func (s *IncidentStore) AlertIncidentDrills(ctx context.Context) (map[string]int64, error) {
+func (s *Store) AlertIncidentDrills(ctx context.Context) (map[string]int64, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT alert_incident, drill_id FROM drill_alert_incidents`)
 	if err != nil {
 		return nil, fmt.Errorf("list drill alert incidents: %w", err)
@@ -602,7 +607,7 @@ func (s *IncidentStore) AlertIncidentDrills(ctx context.Context) (map[string]int
 }
 
 // LogBinder appends a binder log entry.
-func (s *IncidentStore) LogBinder(ctx context.Context, e binder.LogEntry) error {
+func (s *Store) LogBinder(ctx context.Context, e binder.LogEntry) error {
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO binder_log(at, by_user, reason, patients, articles, sha256, folders, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		its(e.At), e.By, e.Reason, e.Patients, e.Articles, e.SHA256, jsonText(nonNil(e.Folders)), jsonText(nonNil(e.Problems)))
 	if err != nil {
@@ -612,7 +617,7 @@ func (s *IncidentStore) LogBinder(ctx context.Context, e binder.LogEntry) error 
 }
 
 // BinderLog returns the newest binder log entries first.
-func (s *IncidentStore) BinderLog(ctx context.Context, limit int) ([]binder.LogEntry, error) {
+func (s *Store) BinderLog(ctx context.Context, limit int) ([]binder.LogEntry, error) {
 	q := `SELECT id, at, by_user, reason, patients, articles, sha256, folders, problems FROM binder_log ORDER BY id DESC`
 	if limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, limit)
@@ -635,4 +640,18 @@ func (s *IncidentStore) BinderLog(ctx context.Context, limit int) ([]binder.LogE
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+// isUnique reports whether err is a SQLite unique-constraint violation.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
