@@ -106,8 +106,17 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dataDir, "data", "", "data folder (default: a new temporary folder)")
 	fs.DurationVar(&o.interval, "interval", 5*time.Second, "probe interval of the simulated pharmacy")
 	fs.StringVar(&o.lang, "lang", "de", "language: de or en")
+	scenario := fs.String("scenario", "", "bad-update: a fleet with simulated pharmacies and an update that breaks the canaries")
 	fs.BoolVar(&o.incident, "example-incident", true, "play one example outage of the ERP at the start (incident log, export, binder)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	switch *scenario {
+	case "":
+	case "bad-update":
+		return cmdDemoBadUpdate(append([]string{"--listen", o.listen}, fs.Args()...), stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "unknown scenario %q; use bad-update\n", *scenario)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

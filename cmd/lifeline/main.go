@@ -29,7 +29,11 @@ Aufruf:
   lifeline site token create --config FILE --name N [--role R]   API-Token erzeugen
   lifeline site service install|uninstall --config FILE     Windows-Dienst einrichten/entfernen
   lifeline site alert test --config FILE --receiver R       Testmeldung an einen Empfänger senden
-  lifeline demo                          Demo mit simulierter Apotheke starten
+  lifeline demo                          Demo mit simulierter Apotheke (und Klinik) starten
+  lifeline demo --scenario bad-update    Demo: fehlerhaftes Update hält in der Flotte von selbst an
+  lifeline fleet --config FILE           Flottenserver des Herstellers starten (siehe lifeline fleet help)
+  lifeline fleet keys init|site add|site import|release add ...   Schlüssel, Apotheken, Releases
+  lifeline sim fleet --sites N --scenario bricking-update [--json]   Rollout-Simulation
   lifeline mirror import --config FILE --dataset articles --file F [--strict]   Downtime-Kopie einlesen
   lifeline mirror status|rekey --config FILE   Stand der Downtime-Kopie / Schlüssel wechseln
   lifeline journal verify --config FILE  Verkaufsjournal des Notbetriebs prüfen (beide Kopien)

@@ -29,6 +29,10 @@ func toolCommand(name string) toolHandler {
 		return cmdJournal
 	case "incident":
 		return cmdIncident
+	case "fleet":
+		return cmdFleet
+	case "sim":
+		return cmdSim
 	}
 	return nil
 }

@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/lifeline-project/lifeline/internal/agent"
 	"github.com/lifeline-project/lifeline/internal/alert"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/counter"
 	"github.com/lifeline-project/lifeline/internal/fhir"
+	"github.com/lifeline-project/lifeline/internal/fleetclient"
 	"github.com/lifeline-project/lifeline/internal/incident"
 	"github.com/lifeline-project/lifeline/internal/journal"
 	"github.com/lifeline-project/lifeline/internal/mirror"
@@ -46,6 +48,11 @@ type Site struct {
 	// FHIR is the hospital downtime viewer (internal/fhir); nil means the
 	// site has none.
 	FHIR *fhir.Config `yaml:"fhir"`
+	// Fleet connects the site to its vendor's fleet (internal/fleetclient).
+	Fleet fleetclient.Config `yaml:"fleet"`
+	// Agent installs the vendor's updates inside the window, checks the
+	// site's health after them and rolls back by itself (internal/agent).
+	Agent agent.Config `yaml:"agent"`
 	// Counter is the emergency mode at the counter (internal/counter).
 	Counter counter.Config `yaml:"counter"`
 	// Journal is the offline sales journal of emergency mode

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -73,6 +74,15 @@ func (s *Site) applyDefaults() {
 		s.Mirror.TimeZone = s.Timezone // the site's zone (a wrong one is reported once, as timezone)
 	}
 	s.Mirror.ApplyDefaults()
+	s.Fleet.CAFile = s.resolve(s.Fleet.CAFile)
+	if _, err := time.LoadLocation(s.Timezone); s.Agent.TimeZone == "" && err == nil {
+		s.Agent.TimeZone = s.Timezone
+	}
+	if s.Agent.DutyName == "" {
+		s.Agent.DutyName = s.SiteName
+	}
+	s.Agent.ApplyDefaults()
+	s.Agent.ResolvePaths(filepath.Dir(s.file))
 	if s.FHIR != nil {
 		s.FHIR.ApplyDefaults()
 		s.FHIR.ResolvePaths(s.resolve)
@@ -171,6 +181,9 @@ func (s *Site) validate() validate.Problems {
 	}
 	ps = append(ps, s.Alert.Validate().Prefixed("alert")...)
 	ps = append(ps, s.Mirror.Validate().Prefixed("mirror")...)
+	ps = append(ps, s.Fleet.Validate().Prefixed("fleet")...)
+	ps = append(ps, s.Agent.Validate().Prefixed("agent")...)
+	ps = append(ps, s.Agent.CheckGateChecks(checkIDs).Prefixed("agent")...)
 	if s.FHIR != nil {
 		ps = append(ps, s.FHIR.Validate().Prefixed("fhir")...)
 	}

@@ -16,12 +16,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/lifeline-project/lifeline/internal/agent"
 	"github.com/lifeline-project/lifeline/internal/alert"
 	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/clock"
 	"github.com/lifeline-project/lifeline/internal/config"
 	"github.com/lifeline-project/lifeline/internal/counter"
+	"github.com/lifeline-project/lifeline/internal/fleetclient"
 	"github.com/lifeline-project/lifeline/internal/journal"
 	"github.com/lifeline-project/lifeline/internal/mirror/mirrorsite"
 	"github.com/lifeline-project/lifeline/internal/monitor"
@@ -68,6 +70,11 @@ type App struct {
 	Mirror *mirrorsite.Node
 	// FHIR is the hospital downtime viewer (nil without a fhir section).
 	FHIR *FHIRNode
+	// Fleet is the connection to the vendor's fleet (nil without a fleet
+	// section); Agent the update agent (nil without components).
+	Fleet   *fleetclient.Client
+	Agent   *agent.Agent
+	version string
 	// Counter is the emergency mode at the counter; Journal its offline
 	// sales journal (nil while the journal section is missing).
 	Counter *counter.Service
@@ -170,6 +177,12 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err := a.openIncidents(ctx, o); err != nil {
 		return fail(err)
 	}
+	if err := a.openFleet(o); err != nil {
+		return fail(err)
+	}
+	if err := a.openAgent(ctx, o); err != nil {
+		return fail(err)
+	}
 	return a, nil
 }
 
@@ -269,6 +282,9 @@ func (a *App) Run(ctx context.Context) error {
 	monCtx, stopMon := context.WithCancel(ctx)
 	waitFHIR := a.runFHIR(monCtx)
 	defer waitFHIR()
+	fleetDone := make(chan struct{})
+	go func() { defer close(fleetDone); a.runFleet(monCtx) }()
+	defer func() { <-fleetDone }()
 	monDone := make(chan error, 1)
 	go func() { monDone <- a.Monitor.Run(monCtx) }()
 	alertDone := make(chan error, 1)
