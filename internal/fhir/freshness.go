@@ -2,7 +2,6 @@ package fhir
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/lifeline-project/lifeline/internal/check"
@@ -21,50 +20,6 @@ func CheckSpec() check.Spec {
 		FailAfter: 1, RecoverAfter: 1, Affects: []string{"Notfallansicht Stationen"}}
 	s.ApplyDefaults()
 	return s
-}
-
-// FormatAge returns an age in plain words, rounded down: "40 Sekunden",
-// "1 Minute", "3 Stunden", "2 Tage".
-func FormatAge(d time.Duration) check.Text {
-	if d < 0 {
-		d = 0
-	}
-	unit := func(n int64, deOne, deMany, enOne, enMany string) check.Text {
-		if n == 1 {
-			return check.Msg("1 "+deOne, "1 "+enOne)
-		}
-		return check.Msg(fmt.Sprintf("%d %s", n, deMany), fmt.Sprintf("%d %s", n, enMany))
-	}
-	switch {
-	case d < time.Minute:
-		return unit(int64(d/time.Second), "Sekunde", "Sekunden", "second", "seconds")
-	case d < time.Hour:
-		return unit(int64(d/time.Minute), "Minute", "Minuten", "minute", "minutes")
-	case d < 48*time.Hour:
-		return unit(int64(d/time.Hour), "Stunde", "Stunden", "hour", "hours")
-	default:
-		return unit(int64(d/(24*time.Hour)), "Tag", "Tage", "day", "days")
-	}
-}
-
-// FormatStand returns when the copy was current as a ward reads it:
-// "heute 09:41", "gestern 23:10", "28.03.2025 09:41"; "nie" for zero.
-func FormatStand(t, now time.Time, loc *time.Location) check.Text {
-	if t.IsZero() {
-		return check.Msg("nie", "never")
-	}
-	lt, ln := t.In(loc), now.In(loc)
-	hm := lt.Format("15:04")
-	ty, tm, td := lt.Date()
-	ny, nm, nd := ln.Date()
-	yy, ym, yd := time.Date(ny, nm, nd-1, 12, 0, 0, 0, loc).Date()
-	switch {
-	case ty == ny && tm == nm && td == nd:
-		return check.Msg("heute "+hm, "today "+hm)
-	case ty == yy && tm == ym && td == yd:
-		return check.Msg("gestern "+hm, "yesterday "+hm)
-	}
-	return check.Msg(lt.Format("02.01.2006 15:04"), lt.Format("2006-01-02 15:04"))
 }
 
 // Freshness describes the age of the copy for every page and print-out.
@@ -90,7 +45,7 @@ func FreshnessOf(st SyncState, now time.Time, maxAge time.Duration, loc *time.Lo
 	}
 	f.Age = now.Sub(st.DataAsOf)
 	f.Stale = f.Age > maxAge
-	when, age := FormatStand(st.DataAsOf, now, loc), FormatAge(f.Age)
+	when, age := check.StandWords(st.DataAsOf, now, loc), check.AgeWords(f.Age)
 	f.Line = check.Msg("Datenstand: "+when.DE+" ("+age.DE+" alt)", "Data as of: "+when.EN+" ("+age.EN+" old)")
 	return f
 }
@@ -120,7 +75,7 @@ func Prober(st StateReader, maxAge time.Duration, clk clock.Clock) check.Prober 
 			return check.Fail(lat, "Noch keine Kopie des EHR; letzter Versuch: "+s.LastError, "No copy of the EHR yet; last attempt: "+s.LastError)
 		}
 		age := clk.Now().Sub(s.DataAsOf)
-		a := FormatAge(age)
+		a := check.AgeWords(age)
 		res := check.Result{Status: check.StatusOK, Latency: lat, Values: map[string]float64{"age_seconds": age.Seconds()},
 			Message: check.Msg("Datenstand "+a.DE+" alt", "Data "+a.EN+" old")}
 		if age > maxAge {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lifeline-project/lifeline/internal/check"
 )
 
 func TestParseRef(t *testing.T) {
@@ -209,17 +211,17 @@ func TestFormatAgeAndStand(t *testing.T) {
 		{-time.Second, "0 Sekunden", "0 seconds"},
 	}
 	for _, tt := range tests {
-		if got := FormatAge(tt.d); got.DE != tt.de || got.EN != tt.en {
-			t.Errorf("FormatAge(%s) = %+v; want %q/%q", tt.d, got, tt.de, tt.en)
+		if got := check.AgeWords(tt.d); got.DE != tt.de || got.EN != tt.en {
+			t.Errorf("check.AgeWords(%s) = %+v; want %q/%q", tt.d, got, tt.de, tt.en)
 		}
 	}
-	if got := FormatStand(now.Add(-3*time.Minute), now, loc); got.DE != "heute 09:57" {
+	if got := check.StandWords(now.Add(-3*time.Minute), now, loc); got.DE != "heute 09:57" {
 		t.Errorf("today: %+v", got)
 	}
-	if got := FormatStand(now.Add(-12*time.Hour), now, loc); got.DE != "gestern 21:00" {
+	if got := check.StandWords(now.Add(-12*time.Hour), now, loc); got.DE != "gestern 21:00" {
 		t.Errorf("yesterday across the DST switch: %+v", got)
 	}
-	if got := FormatStand(time.Time{}, now, loc); got.DE != "nie" {
+	if got := check.StandWords(time.Time{}, now, loc); got.DE != "nie" {
 		t.Errorf("never: %+v", got)
 	}
 }

@@ -23,8 +23,8 @@ func TestFormatAge(t *testing.T) {
 		{72 * time.Hour, "3 Tage", "3 days"},
 	}
 	for _, tt := range tests {
-		if got := FormatAge(tt.d); got != check.Msg(tt.de, tt.en) {
-			t.Errorf("FormatAge(%v) = %v; want %q / %q", tt.d, got, tt.de, tt.en)
+		if got := check.AgeWords(tt.d); got != check.Msg(tt.de, tt.en) {
+			t.Errorf("check.AgeWords(%v) = %v; want %q / %q", tt.d, got, tt.de, tt.en)
 		}
 	}
 }
@@ -42,8 +42,8 @@ func TestFormatStand(t *testing.T) {
 		{time.Time{}, "nie", "never"},
 	}
 	for _, tt := range tests {
-		if got := FormatStand(tt.t.UTC(), now.UTC(), berlin); got != check.Msg(tt.de, tt.en) {
-			t.Errorf("FormatStand(%v) = %v; want %q / %q", tt.t, got, tt.de, tt.en)
+		if got := check.StandWords(tt.t.UTC(), now.UTC(), berlin); got != check.Msg(tt.de, tt.en) {
+			t.Errorf("check.StandWords(%v) = %v; want %q / %q", tt.t, got, tt.de, tt.en)
 		}
 	}
 	s := Status{Dataset: Articles, SyncedAt: time.Date(2025, 3, 28, 9, 41, 0, 0, berlin)}

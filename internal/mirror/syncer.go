@@ -247,7 +247,7 @@ func freshness(states []Status, watched map[Dataset]time.Duration, now time.Time
 			continue
 		}
 		oldest = max(oldest, age)
-		a, l := FormatAge(age), FormatAge(limit)
+		a, l := check.AgeWords(age), check.AgeWords(limit)
 		if age > limit {
 			de := fmt.Sprintf("%s %s alt (erlaubt %s)", title.DE, a.DE, l.DE)
 			en := fmt.Sprintf("%s %s old (limit %s)", title.EN, a.EN, l.EN)

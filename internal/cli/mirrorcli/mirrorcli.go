@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeline-project/lifeline/internal/check"
 	"github.com/lifeline-project/lifeline/internal/mirror"
 	"github.com/lifeline-project/lifeline/internal/mirror/csvsource"
 	"github.com/lifeline-project/lifeline/internal/mirror/mdsource"
@@ -336,9 +337,9 @@ func Status(args []string, env Env, stdout, stderr io.Writer) int {
 			src = "-"
 		}
 		fmt.Fprintf(stdout, "%-18s %9s  Stand: %-17s %s\n", s.Dataset.Title().DE, mirror.GermanCount(s.Rows),
-			mirror.FormatStand(s.SyncedAt, now, loc).DE, src)
+			check.StandWords(s.SyncedAt, now, loc).DE, src)
 		if s.LastError != "" {
-			fmt.Fprintf(stdout, "%22s letzter Fehler %s: %s\n", "", mirror.FormatStand(s.LastErrorAt, now, loc).DE, s.LastError)
+			fmt.Fprintf(stdout, "%22s letzter Fehler %s: %s\n", "", check.StandWords(s.LastErrorAt, now, loc).DE, s.LastError)
 		}
 	}
 	if err := db.KeyError(); err != nil {

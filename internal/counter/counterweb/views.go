@@ -136,7 +136,7 @@ func (h *Handlers) counterView(ctx context.Context, r *http.Request, b counter.B
 	st := h.s.PriceStand(ctx)
 	if age, ok := st.Age(now); ok {
 		v.Stand = standView{Line: mirror.StandLine(st, now, h.s.Location()).In(lang),
-			Age: check.Msg("vor ", "").In(lang) + mirror.FormatAge(age).In(lang) + check.Msg("", " ago").In(lang), Old: age > staleAfter}
+			Age: check.Msg("vor ", "").In(lang) + check.AgeWords(age).In(lang) + check.Msg("", " ago").In(lang), Old: age > staleAfter}
 	} else {
 		v.Stand = standView{None: true, Line: check.Msg("Keine Preisdaten vorhanden", "No price data").In(lang)}
 	}

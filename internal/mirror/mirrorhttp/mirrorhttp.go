@@ -80,7 +80,7 @@ func setAge(w http.ResponseWriter, r *http.Request, rd mirror.Reader, o Options)
 	for _, s := range states {
 		if s.Dataset == mirror.Articles && !s.SyncedAt.IsZero() {
 			w.Header().Set("X-Data-As-Of", s.SyncedAt.UTC().Format(time.RFC3339))
-			w.Header().Set("X-Data-Stand", mirror.FormatStand(s.SyncedAt, o.Clock.Now(), o.Location).DE)
+			w.Header().Set("X-Data-Stand", check.StandWords(s.SyncedAt, o.Clock.Now(), o.Location).DE)
 		}
 	}
 }
