@@ -23,13 +23,18 @@ func cmdFleet(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return fleetcli.Fleet(args, stdin, stdout, stderr)
 }
 
-// cmdSim runs `lifeline sim fleet ...`.
+// cmdSim runs `lifeline sim fleet ...` and `lifeline sim load ...`.
 func cmdSim(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "fleet" {
-		fmt.Fprintln(stderr, "usage: lifeline sim fleet --sites N --scenario good-update|failing-update|bricking-update [--json]")
-		return 2
+	switch {
+	case len(args) > 0 && args[0] == "fleet":
+		return fleetcli.SimFleet(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "load":
+		return fleetcli.SimLoad(args[1:], stdout, stderr)
 	}
-	return fleetcli.SimFleet(args[1:], stdout, stderr)
+	fmt.Fprintln(stderr, `usage:
+  lifeline sim fleet --sites N --scenario good-update|failing-update|bricking-update [--json]
+  lifeline sim load --sites N --heartbeat 30s --duration 5m [--store sqlite|postgres] [--fleets K] [--json]`)
+	return 2
 }
 
 // cmdDemoBadUpdate runs the demo scenario "bad update": a fleet with a few

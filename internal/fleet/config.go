@@ -29,6 +29,7 @@ const (
 	DefaultCodeTTL           = 14 * 24 * time.Hour
 	DefaultPlannerInterval   = 30 * time.Second
 	DefaultFlushInterval     = 10 * time.Second
+	DefaultSilenceAfter      = 5 * time.Minute
 )
 
 // Config is the configuration of `lifeline fleet` (YAML).
@@ -68,6 +69,13 @@ type Config struct {
 	// FlushInterval is how often heartbeats kept in memory are written
 	// (default 10s).
 	FlushInterval check.Duration `yaml:"flush_interval"`
+	// SilenceAfter: a site without a heartbeat for this long counts as
+	// silent (its node, power or line is gone): its contacts are alerted
+	// and it enters the hotline's triage queue (default 5m, at least four
+	// heartbeat intervals).
+	SilenceAfter check.Duration `yaml:"silence_after"`
+	// SilenceAlerts are the receivers of silence alerts.
+	SilenceAlerts SilenceAlerts `yaml:"silence_alerts"`
 	// Language of the console: "de" (default) or "en".
 	Language string `yaml:"language"`
 	// Timezone of the console's times (default Europe/Berlin).
@@ -273,6 +281,8 @@ func (c *Config) applyDefaults() {
 	def(&c.EnrolmentCodeTTL, DefaultCodeTTL)
 	def(&c.PlannerInterval, DefaultPlannerInterval)
 	def(&c.FlushInterval, DefaultFlushInterval)
+	def(&c.SilenceAfter, max(DefaultSilenceAfter, 4*c.HeartbeatInterval.D()))
+	c.SilenceAlerts.applyDefaults()
 	if c.Language == "" {
 		c.Language = "de"
 	}
@@ -323,6 +333,13 @@ func (c *Config) Validate() validate.Problems {
 	}
 	if c.FlushInterval.D() < 10*time.Millisecond || c.FlushInterval.D() > c.DeadManDeadline.D()/2 {
 		ps.Add("flush_interval", "%s must be at least 10ms and at most half the dead-man deadline", c.FlushInterval.D())
+	}
+	if c.SilenceAfter.D() < 2*c.HeartbeatInterval.D() {
+		ps.Add("silence_after", "%s is shorter than two heartbeat intervals (%s); sites would count as silent between two heartbeats",
+			c.SilenceAfter.D(), 2*c.HeartbeatInterval.D())
+	}
+	for _, p := range c.SilenceAlerts.validate() {
+		ps.Add("silence_alerts."+p.Key, "%s", p.Msg)
 	}
 	if c.Language != "de" && c.Language != "en" {
 		ps.Add("language", "%q is not supported; use de or en", c.Language)

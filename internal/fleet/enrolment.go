@@ -181,8 +181,9 @@ func (s *Service) Enrol(ctx context.Context, code, hostname string) (Enrolled, e
 // AuthenticateSite returns the site holding a token. EUNAUTHORIZED for an
 // unknown or revoked token. A token seen within TokenCacheTTL is accepted
 // from memory, so that heartbeats and long-polls of 20,000 sites cost no
-// database read; a revocation or new enrolment on this replica takes
-// effect at once, on other replicas within TokenCacheTTL.
+// database read; a revocation, new enrolment or edit of the site takes
+// effect at once on every replica (the store announces it, see
+// Store.Listen), and within TokenCacheTTL should an announcement be lost.
 func (s *Service) AuthenticateSite(ctx context.Context, token string) (Site, error) {
 	if !strings.HasPrefix(token, siteTokenPrefix) || len(token) > 200 {
 		return Site{}, Errorf(EUNAUTHORIZED,
@@ -202,8 +203,9 @@ func (s *Service) AuthenticateSite(ctx context.Context, token string) (Site, err
 	return st, nil
 }
 
-// TokenCacheTTL is how long an accepted site token is trusted from memory.
-const TokenCacheTTL = 10 * time.Second
+// TokenCacheTTL is how long an accepted site token is trusted from memory
+// without a notice that it changed.
+const TokenCacheTTL = 10 * time.Minute
 
 // tokenCache remembers recently accepted site tokens (by hash).
 type tokenCache struct {
@@ -239,6 +241,13 @@ func (c *tokenCache) put(hash string, st Site, now time.Time) {
 		}
 	}
 	c.m[hash] = tokenEntry{site: st, until: now.Add(TokenCacheTTL)}
+}
+
+// clear drops every cached token.
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
 }
 
 // forget drops every cached token of a site.

@@ -45,8 +45,17 @@ func (c *hbCache) put(hb Heartbeat) {
 	defer c.mu.Unlock()
 	e := c.m[hb.SiteID]
 	if e == nil {
+		if hb.OverallSince.IsZero() {
+			hb.OverallSince = hb.ReceivedAt
+		}
 		c.m[hb.SiteID] = &hbEntry{hb: hb, full: true, seen: true}
 		return
+	}
+	switch {
+	case e.hb.Overall != hb.Overall || e.hb.OverallSince.IsZero():
+		hb.OverallSince = hb.ReceivedAt
+	default:
+		hb.OverallSince = e.hb.OverallSince
 	}
 	if !e.hb.sameContent(hb) || hb.ReceivedAt.Sub(e.lastFull) >= rewriteAfter {
 		e.full = true

@@ -39,6 +39,18 @@ type Heartbeat struct {
 	// PauseReason is the pharmacy's reason for the pause, shown in the
 	// console.
 	PauseReason string
+	// OverallSince is when Overall last changed (the fleet's time): the
+	// start of a problem in the triage queue.
+	OverallSince time.Time
+}
+
+// HealthEvent is a change of a site's overall state, for its timeline.
+type HealthEvent struct {
+	SiteID     string
+	At         time.Time
+	Overall    string
+	Sentence   string
+	RootCauses []string
 }
 
 // Overall states a heartbeat may carry (the values of check.State).

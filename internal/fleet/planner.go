@@ -167,6 +167,9 @@ type TickResult struct {
 	Rollouts int
 	// Commands counts the commands enqueued, by site.
 	Commands map[string]int
+	// Silent lists the sites found silent in this round (their contacts
+	// are being alerted).
+	Silent []string
 }
 
 // lockPlanner waits (up to 30 s) for the planner lock.
@@ -208,6 +211,10 @@ func (s *Service) Tick(ctx context.Context) (TickResult, error) {
 	if _, err := s.tuf.Refresh(ctx); err != nil {
 		s.log.Error("fleet: TUF timestamp refresh failed", "err", err)
 	}
+	if res.Silent, err = s.DetectSilences(ctx); err != nil {
+		s.log.Error("fleet: silence detection failed; retrying next round", "err", err)
+	}
+	s.bc.expire(s.clk.Now())
 	recs, err := s.store.ActiveRollouts(ctx)
 	if err != nil {
 		return res, err
@@ -349,6 +356,11 @@ func (s *Service) advance(ctx context.Context, rec RolloutRecord, in inputs, cha
 	rec.State, rec.UpdatedAt = state, now
 	if _, err := s.store.UpdateRollout(ctx, rec, cmds); err != nil {
 		return nil, err
+	}
+	// This process sees its own commands at once; the store's notice
+	// (asynchronous) also wakes the long-polls here and on other replicas.
+	for _, c := range cmds {
+		s.queues.enqueued(c.SiteID)
 	}
 	if rec.Status != prevStatus && change == nil {
 		s.audit(ctx, "planner", "rollout."+rec.Status, fmt.Sprintf("rollout:%d", rec.ID), next.Reason.In("en"))

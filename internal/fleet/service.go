@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lifeline-project/lifeline/internal/clock"
@@ -50,7 +51,12 @@ type Options struct {
 	Log    *slog.Logger
 	// Calendar is the blackout calendar (duties, freezes); nil: the
 	// computed blackouts only (holidays, Christmas, New Year's Eve, DST).
+	// Its duty rota also puts pharmacies on emergency duty first in the
+	// triage queue.
 	Calendar *rollout.Calendar
+	// Silence are the receivers of silence alerts (none: a silent site is
+	// still in the triage queue and its timeline).
+	Silence []SilenceNotifier
 }
 
 // Service carries the fleet's rules: sites and enrolment, heartbeats, the
@@ -65,10 +71,16 @@ type Service struct {
 	log   *slog.Logger
 	cal   *rollout.Calendar
 
-	hb     *hbCache
-	hub    *hub
-	pl     *planner
-	tokens *tokenCache
+	hb       *hbCache
+	hub      *hub
+	pl       *planner
+	tokens   *tokenCache
+	bc       *bcRegistry
+	receipts *receiptWriter
+	queues   *queueState
+
+	silence   []SilenceNotifier
+	silenceWG sync.WaitGroup
 }
 
 // NewService returns the service. Call Start before serving.
@@ -88,8 +100,9 @@ func NewService(o Options) (*Service, error) {
 		o.Calendar = &rollout.Calendar{PartialHolidays: o.Config.PartialHolidays}
 	}
 	s := &Service{cfg: o.Config, store: o.Store, tuf: o.TUF, clk: o.Clock, log: o.Log, cal: o.Calendar,
-		hb: newHBCache(), hub: newHub(), tokens: newTokenCache()}
+		hb: newHBCache(), hub: newHub(), tokens: newTokenCache(), bc: newBCRegistry(), queues: newQueueState(), silence: o.Silence}
 	s.pl = newPlanner(s)
+	s.receipts = newReceiptWriter(s.store, s.log)
 	return s, nil
 }
 
@@ -111,10 +124,58 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("load heartbeats: %w", err)
 	}
 	s.hb.load(hbs, s.clk.Now())
-	if err := s.store.Listen(ctx, s.hub.wake); err != nil {
+	if err := s.bc.load(ctx, s.store, s.clk.Now()); err != nil {
+		return fmt.Errorf("load broadcasts: %w", err)
+	}
+	// Listening begins before the queues are read, so that no enqueue is
+	// missed between the two.
+	if err := s.store.Listen(ctx, s.notice); err != nil {
 		return fmt.Errorf("listen for commands: %w", err)
 	}
+	pending, err := s.store.PendingSites(ctx)
+	if err != nil {
+		return fmt.Errorf("read pending commands: %w", err)
+	}
+	s.queues.prime(pending, s.clk.Now())
+	s.receipts.start(ctx)
 	return nil
+}
+
+// notice handles what the store announces: commands wake their site's
+// long-polls; a new broadcast is loaded into memory and wakes the
+// long-polls of its targets.
+func (s *Service) notice(n Notice) {
+	switch {
+	case n.SiteID != "":
+		s.queues.enqueued(n.SiteID)
+		s.hub.wake(n.SiteID, wakeCommands)
+	case n.TokenSiteID != "":
+		s.tokens.forget(n.TokenSiteID)
+	case n.BroadcastID != 0:
+		lb, err := s.bc.fetch(context.Background(), s.store, n.BroadcastID)
+		if err != nil {
+			s.log.Error("fleet: a new broadcast could not be loaded; sites get it after the next resync", "broadcast", n.BroadcastID, "err", err)
+			return
+		}
+		ws := s.hub.waitersOf(lb.targets)
+		s.log.Info("fleet: broadcast announced", "broadcast", n.BroadcastID, "targets", len(lb.targets), "waiting", len(ws))
+		go pace(ws, wakeBroadcasts)
+	case n.Resync:
+		s.queues.forget()
+		s.tokens.clear()
+		if err := s.bc.load(context.Background(), s.store, s.clk.Now()); err != nil {
+			s.log.Error("fleet: reloading broadcasts failed", "err", err)
+		}
+		s.hub.mu.Lock()
+		ids := make([]string, 0, len(s.hub.waiters))
+		for id := range s.hub.waiters {
+			ids = append(ids, id)
+		}
+		s.hub.mu.Unlock()
+		for _, id := range ids {
+			s.hub.wake(id, wakeCommands|wakeBroadcasts)
+		}
+	}
 }
 
 // Run flushes heartbeats every FlushInterval and advances rollouts (and
@@ -213,28 +274,40 @@ func newSiteToken() (string, error) {
 
 const siteTokenPrefix = protocol.TokenPrefix
 
-// hub wakes the long-polls of sites with new commands.
-type hub struct {
-	mu      sync.Mutex
-	waiters map[string]map[chan struct{}]struct{}
+// Wake reasons of a long-poll.
+const (
+	wakeCommands   uint32 = 1 << iota // commands were enqueued: re-read the queue
+	wakeBroadcasts                    // a broadcast arrived: answer from memory
+)
+
+// waiter is one long-poll waiting for work.
+type waiter struct {
+	ch   chan struct{}
+	bits atomic.Uint32
 }
 
-func newHub() *hub { return &hub{waiters: map[string]map[chan struct{}]struct{}{}} }
+// hub wakes the long-polls of sites with new commands or broadcasts.
+type hub struct {
+	mu      sync.Mutex
+	waiters map[string]map[*waiter]struct{}
+}
+
+func newHub() *hub { return &hub{waiters: map[string]map[*waiter]struct{}{}} }
 
 // wait registers a waiter for siteID; call cancel when done.
-func (h *hub) wait(siteID string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
+func (h *hub) wait(siteID string) (*waiter, func()) {
+	w := &waiter{ch: make(chan struct{}, 1)}
 	h.mu.Lock()
 	m := h.waiters[siteID]
 	if m == nil {
-		m = map[chan struct{}]struct{}{}
+		m = map[*waiter]struct{}{}
 		h.waiters[siteID] = m
 	}
-	m[ch] = struct{}{}
+	m[w] = struct{}{}
 	h.mu.Unlock()
-	return ch, func() {
+	return w, func() {
 		h.mu.Lock()
-		delete(m, ch)
+		delete(m, w)
 		if len(m) == 0 && h.waiters[siteID] != nil && len(h.waiters[siteID]) == 0 {
 			delete(h.waiters, siteID)
 		}
@@ -242,14 +315,62 @@ func (h *hub) wait(siteID string) (<-chan struct{}, func()) {
 	}
 }
 
-// wake signals every waiter of siteID.
-func (h *hub) wake(siteID string) {
+// wake signals every waiter of siteID with the reason.
+func (h *hub) wake(siteID string, reason uint32) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for ch := range h.waiters[siteID] {
+	for w := range h.waiters[siteID] {
+		w.bits.Or(reason)
 		select {
-		case ch <- struct{}{}:
+		case w.ch <- struct{}{}:
 		default:
+		}
+	}
+}
+
+// waitersOf returns the waiters of every site in ids.
+func (h *hub) waitersOf(ids map[string]struct{}) []*waiter {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*waiter
+	for id, m := range h.waiters {
+		if _, ok := ids[id]; !ok {
+			continue
+		}
+		for w := range m {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Broadcast wake-up pace: wakeChunk waiters every wakeTick, 5,000 a
+// second. Woken all at once, 20,000 long-polls (and the polls that follow
+// them) would hold both cores of a small server for seconds and queue
+// every heartbeat behind them; paced, 20,000 sites have the broadcast
+// within 4 s and heartbeats stay quick. A site that polls meanwhile gets
+// the broadcast at once.
+const (
+	wakeChunk = 125
+	wakeTick  = 25 * time.Millisecond
+)
+
+// pace wakes the waiters at the broadcast pace.
+func pace(ws []*waiter, reason uint32) {
+	t := time.NewTicker(wakeTick)
+	defer t.Stop()
+	for len(ws) > 0 {
+		n := min(wakeChunk, len(ws))
+		for _, w := range ws[:n] {
+			w.bits.Or(reason)
+			select {
+			case w.ch <- struct{}{}:
+			default:
+			}
+		}
+		ws = ws[n:]
+		if len(ws) > 0 {
+			<-t.C
 		}
 	}
 }

@@ -3,8 +3,10 @@ package fleetclient
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,6 +66,8 @@ type Client struct {
 	token    string
 	siteID   string
 	interval time.Duration
+	// inbox, when set (OpenInbox), receives broadcasts.
+	inbox *Inbox
 }
 
 // Error is a failed call. Retry tells whether trying again later can help
@@ -338,6 +342,75 @@ func (c *Client) Poll(ctx context.Context, wait time.Duration) ([]protocol.Comma
 		return nil, err
 	}
 	return resp.Commands, nil
+}
+
+// PollWork long-polls for commands and broadcasts, waiting up to wait on
+// the fleet; received are the broadcasts stored since the last poll (at
+// most protocol.MaxReceived), acknowledged with this poll. Broadcasts come
+// again until acknowledged (here or with BroadcastReceipt).
+func (c *Client) PollWork(ctx context.Context, wait time.Duration, received ...int64) (protocol.Commands, error) {
+	var resp protocol.Commands
+	path := protocol.PathCommands + "?wait=" + strconv.Itoa(int(wait/time.Second)) + "s&" + protocol.QueryBroadcasts + "=1"
+	if len(received) > 0 {
+		ids := make([]string, 0, len(received))
+		for _, id := range received[:min(len(received), protocol.MaxReceived)] {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+		path += "&" + protocol.QueryReceived + "=" + strings.Join(ids, ",")
+	}
+	if err := c.do(ctx, http.MethodGet, path, true, nil, &resp); err != nil {
+		return protocol.Commands{}, err
+	}
+	return resp, nil
+}
+
+// BroadcastReceipt tells the fleet that the site received, read or
+// answered a broadcast.
+func (c *Client) BroadcastReceipt(ctx context.Context, id int64, r protocol.BroadcastReceipt) error {
+	return c.do(ctx, http.MethodPost, protocol.PathBroadcasts+strconv.FormatInt(id, 10)+"/receipt", true, r, nil)
+}
+
+// BroadcastFile downloads a broadcast's attachment and checks its length
+// and SHA-256 against f (from the broadcast).
+func (c *Client) BroadcastFile(ctx context.Context, id int64, f protocol.BroadcastFile) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+protocol.PathBroadcasts+strconv.FormatInt(id, 10)+"/file", nil)
+	if err != nil {
+		return nil, &Error{Message: err.Error()}
+	}
+	c.mu.Lock()
+	tok := c.token
+	c.mu.Unlock()
+	if tok == "" {
+		return nil, &Error{Status: http.StatusUnauthorized, Message: "not enrolled: no site token"}
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("User-Agent", "lifeline-site/"+c.ver)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &Error{Message: "fleet not reachable: " + err.Error(), Retry: true}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		var e protocol.Error
+		msg := strings.TrimSpace(string(data))
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			msg = e.Error
+		}
+		return nil, &Error{Status: resp.StatusCode, Message: msg, Retry: resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, f.Size+1))
+	if err != nil {
+		return nil, &Error{Status: resp.StatusCode, Message: "read file: " + err.Error(), Retry: true}
+	}
+	sum := sha256.Sum256(data)
+	if int64(len(data)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
+		return nil, &Error{Status: resp.StatusCode, Message: fmt.Sprintf("the file of broadcast %d does not match its length or SHA-256; refused", id)}
+	}
+	return data, nil
 }
 
 // Ack tells the fleet that the site stored the command; it is not sent

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 
@@ -100,14 +101,31 @@ func (c *Client) refused(err error) {
 // Run enrols when needed, then sends heartbeats and long-polls for
 // commands until ctx ends. Network trouble is retried with back-off; a
 // revoked token leads to a new enrolment with the configured code.
+//
+// With an inbox (OpenInbox) the long-poll also takes broadcasts: each is
+// stored in the inbox and then acknowledged as received; the inbox sends
+// the staff's answers.
 func (c *Client) Run(ctx context.Context, status Status, handle Handler) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		c.runCommands(ctx, handle)
 	}()
+	c.mu.Lock()
+	in := c.inbox
+	c.mu.Unlock()
+	inboxDone := make(chan struct{})
+	if in != nil {
+		go func() {
+			defer close(inboxDone)
+			in.run(ctx)
+		}()
+	} else {
+		close(inboxDone)
+	}
 	c.runHeartbeats(ctx, status)
 	<-done
+	<-inboxDone
 	return nil
 }
 
@@ -139,6 +157,7 @@ func (c *Client) runHeartbeats(ctx context.Context, status Status) {
 
 func (c *Client) runCommands(ctx context.Context, handle Handler) {
 	fails := 0
+	var received []int64 // stored broadcasts, acknowledged with the next poll
 	for ctx.Err() == nil {
 		if !c.Enrolled() {
 			if !sleep(ctx, time.Second) {
@@ -146,7 +165,22 @@ func (c *Client) runCommands(ctx context.Context, handle Handler) {
 			}
 			continue
 		}
-		cmds, err := c.Poll(ctx, 30*time.Second)
+		c.mu.Lock()
+		in := c.inbox
+		c.mu.Unlock()
+		var cmds []protocol.Command
+		var bcs []protocol.Broadcast
+		var err error
+		if in != nil {
+			var work protocol.Commands
+			work, err = c.PollWork(ctx, 30*time.Second, received...)
+			cmds, bcs = work.Commands, work.Broadcasts
+			if err == nil {
+				received = received[min(len(received), protocol.MaxReceived):]
+			}
+		} else {
+			cmds, err = c.Poll(ctx, 30*time.Second)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -163,6 +197,20 @@ func (c *Client) runCommands(ctx context.Context, handle Handler) {
 			continue
 		}
 		fails = 0
+		stuck := false
+		for _, b := range bcs {
+			if err := in.receive(ctx, b); err != nil {
+				c.log.Error("fleet: a broadcast could not be stored; it will come again", "broadcast", b.ID, "err", err)
+				stuck = true
+				continue
+			}
+			if !slices.Contains(received, b.ID) {
+				received = append(received, b.ID)
+			}
+		}
+		if stuck && !sleep(ctx, backoff(0)) {
+			return
+		}
 		for _, cmd := range cmds {
 			if err := handle(ctx, cmd); err != nil {
 				c.log.Warn("fleet: command not taken; it will come again", "command", cmd.ID, "kind", cmd.Kind, "err", err)

@@ -11,6 +11,11 @@
 // the sites reports failure and rolls back by itself), bricking-update (a
 // share of the sites reboots into a dead server and is never heard of
 // again: the CrowdStrike case).
+//
+// It is also `lifeline sim load` (RunLoad): thousands of emulated sites
+// that hold their push connection open and heartbeat, against one or more
+// fleet processes (started as copies of the program, so that their CPU
+// and memory are measured apart), with one broadcast to all of them.
 package fleetsim
 
 import (

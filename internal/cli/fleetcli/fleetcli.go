@@ -1,8 +1,9 @@
 // Package fleetcli implements the fleet's commands: `lifeline fleet
 // --config FILE` (the server with its console), `lifeline fleet keys init`,
 // `lifeline fleet site add|import|code|revoke`, `lifeline fleet user add`,
-// `lifeline fleet release add` (with offline keys) and `lifeline sim
-// fleet`. cmd/lifeline only dispatches to Fleet and SimFleet.
+// `lifeline fleet release add` (with offline keys), `lifeline sim fleet`
+// and `lifeline sim load`. cmd/lifeline only dispatches to Fleet,
+// SimFleet and SimLoad.
 package fleetcli
 
 import (
@@ -38,9 +39,10 @@ Aufruf:
   lifeline fleet site import --config FILE sites.csv   Standorte aus CSV anlegen (- für stdin)
   lifeline fleet site code --config FILE --id ID       neuen Anmeldecode erzeugen
   lifeline fleet site revoke --config FILE --id ID --reason TEXT   Standort-Schlüssel zurückziehen
-  lifeline fleet user add --config FILE --name N --role viewer|staff|admin   (Passwort über stdin)
+  lifeline fleet user add --config FILE --name N --role viewer|support|release|admin   (Passwort über stdin)
   lifeline fleet release add --config FILE --component C --version V --artifact FILE [--install-hook H] [--rollback-hook H] [--notes T] [--keys OFFLINE_DIR]
   lifeline sim fleet --sites N --scenario good-update|failing-update|bricking-update [--share X] [--json]
+  lifeline sim load --sites N --heartbeat 30s --duration D [--store sqlite|postgres] [--fleets K] [--per-conn M] [--json]
 
 Exit codes: 0 ok, 1 failed, 2 usage or configuration error.
 `
@@ -321,7 +323,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
 	name := fs.String("name", "", "user name")
-	role := fs.String("role", "viewer", "viewer (hotline), staff (release manager) or admin")
+	role := fs.String("role", "viewer", "viewer (read-only), support (hotline: broadcasts, triage), release (release manager) or admin")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -332,15 +334,18 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	pw = strings.TrimRight(pw, "\r\n")
 	return withService(ctx, *cfgPath, stderr, func(a *fleetapp.App) int {
-		r, err := auth.ParseRole(*role)
+		r, err := fleet.ParseRole(*role)
 		if err != nil {
 			return fail(stderr, err)
 		}
-		if err := a.Auth.AddUser(ctx, *name, r, pw); err != nil {
+		if err := a.Auth.AddUser(ctx, *name, r.AuthRole(), pw); err != nil {
 			fmt.Fprintln(stderr, auth.ErrorMessage(err, "de"))
 			return 2
 		}
-		a.Store.AddAudit(ctx, fleet.AuditEntry{At: time.Now(), Actor: cliActor(), Action: "user.add", Target: "user:" + *name, Detail: *role})
+		if err := a.Service.SetRole(ctx, cliActor(), auth.Principal{Name: *name, Role: r.AuthRole()}, r); err != nil {
+			return fail(stderr, err)
+		}
+		a.Store.AddAudit(ctx, fleet.AuditEntry{At: time.Now(), Actor: cliActor(), Action: "user.add", Target: "user:" + *name, Detail: string(r)})
 		fmt.Fprintf(stdout, "Benutzer %s (%s) angelegt.\n", *name, *role)
 		return 0
 	})

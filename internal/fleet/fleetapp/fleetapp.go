@@ -21,6 +21,7 @@ import (
 	"github.com/lifeline-project/lifeline/internal/fleet"
 	"github.com/lifeline-project/lifeline/internal/fleet/postgres"
 	"github.com/lifeline-project/lifeline/internal/fleet/server"
+	"github.com/lifeline-project/lifeline/internal/fleet/silencealert"
 	"github.com/lifeline-project/lifeline/internal/fleet/sqlite"
 	"github.com/lifeline-project/lifeline/internal/fleet/tufrepo"
 	"github.com/lifeline-project/lifeline/internal/rollout"
@@ -135,7 +136,11 @@ func Open(ctx context.Context, o Options) (*App, error) {
 			fmt.Fprintf(o.Out, "\nErster Start: Benutzer \"admin\" angelegt.\nEinmal-Passwort: %s\n(Beim ersten Anmelden muss es geändert werden. First start: user \"admin\", one-time password above.)\n\n", pw)
 		}
 	}
-	a.Service, err = fleet.NewService(fleet.Options{Config: cfg, Store: st, TUF: repo, Clock: o.Clock, Log: o.Log, Calendar: cal})
+	silence, err := silencealert.Build(cfg.SilenceAlerts, cfg.PublicURL, o.Log)
+	if err != nil {
+		return fail(err)
+	}
+	a.Service, err = fleet.NewService(fleet.Options{Config: cfg, Store: st, TUF: repo, Clock: o.Clock, Log: o.Log, Calendar: cal, Silence: silence})
 	if err != nil {
 		return fail(err)
 	}
@@ -183,11 +188,21 @@ func (a *App) Serve(ctx context.Context) error {
 			return err
 		}
 	}
+	// HTTP/1.1 and HTTP/2, also without TLS (h2c, for a load balancer
+	// that speaks HTTP/2 to its backends): a site then multiplexes its
+	// long-poll and heartbeats on one connection, and a balancer many
+	// sites; a stream per long-poll, so the stream limit is generous.
+	var protos http.Protocols
+	protos.SetHTTP1(true)
+	protos.SetHTTP2(true)
+	protos.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
 		Handler:           a.Server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		Protocols:         &protos,
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: 1000},
 	}
 	done := make(chan error, 1)
 	go func() {

@@ -110,8 +110,8 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"
 		},
-		NotifyTx: func(ctx context.Context, tx *sql.Tx, siteIDs []string) error {
-			_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x`, s.channel, siteIDs)
+		NotifyTx: func(ctx context.Context, tx *sql.Tx, payloads []string) error {
+			_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x`, s.channel, payloads)
 			return err
 		},
 		SaveSeen: saveSeen,
@@ -196,10 +196,11 @@ func (s *Store) TryPlannerLock(ctx context.Context) (func(), bool, error) {
 	}, true, nil
 }
 
-// Listen LISTENs for command notifications on a dedicated connection and
-// calls fn with each site id until ctx ends; a broken connection is
-// re-opened after a pause.
-func (s *Store) Listen(ctx context.Context, fn func(siteID string)) error {
+// Listen LISTENs for notices (commands enqueued, broadcasts sent) on a
+// dedicated connection and calls fn with each until ctx ends; a broken
+// connection is re-opened after a pause, and fn then receives a Resync
+// notice, since notifications sent meanwhile are lost.
+func (s *Store) Listen(ctx context.Context, fn func(fleet.Notice)) error {
 	c, err := s.listenConn(ctx)
 	if err != nil {
 		return err
@@ -208,7 +209,7 @@ func (s *Store) Listen(ctx context.Context, fn func(siteID string)) error {
 		for {
 			n, err := c.WaitForNotification(ctx)
 			if err == nil {
-				fn(n.Payload)
+				fn(sqlstore.ParseNotice(n.Payload))
 				continue
 			}
 			c.Close(context.Background())
@@ -226,6 +227,7 @@ func (s *Store) Listen(ctx context.Context, fn func(siteID string)) error {
 					break
 				}
 			}
+			fn(fleet.Notice{Resync: true})
 		}
 	}()
 	return nil

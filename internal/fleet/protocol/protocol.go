@@ -28,6 +28,9 @@ const (
 	PathReports = "/api/v1/site/reports"
 	// PathSelf: GET -> Site (the site's own record, nothing else).
 	PathSelf = "/api/v1/site/self"
+	// PathBroadcasts: POST PathBroadcasts+"{id}/receipt" BroadcastReceipt
+	// -> 204; GET PathBroadcasts+"{id}/file" -> the attachment.
+	PathBroadcasts = "/api/v1/site/broadcasts/"
 	// PathTUF serves the TUF metadata (timestamp.json, N.root.json, ...).
 	PathTUF = "/tuf/"
 	// PathTargets serves the artifacts (component/version/<sha256>.<file>).
@@ -112,9 +115,67 @@ type Command struct {
 }
 
 // Commands is the long-poll's answer: pending commands, oldest first (an
-// empty list when the wait ended without any).
+// empty list when the wait ended without any), and, for a site that asked
+// with broadcasts=1, the broadcasts it has not acknowledged.
 type Commands struct {
-	Commands []Command `json:"commands"`
+	Commands   []Command   `json:"commands"`
+	Broadcasts []Broadcast `json:"broadcasts,omitempty"`
+}
+
+// QueryBroadcasts is the long-poll's query parameter (broadcasts=1) by
+// which a site says it takes broadcasts; older sites do not send it and
+// get none (they could not acknowledge them).
+const QueryBroadcasts = "broadcasts"
+
+// QueryReceived is the long-poll's query parameter by which a site says
+// which broadcasts it stored since its last poll (received=12,13): the
+// receipt rides on the next poll instead of a request of its own, so that
+// 20,000 sites answering a broadcast cost no extra requests.
+const QueryReceived = "received"
+
+// MaxReceived bounds the ids in one QueryReceived.
+const MaxReceived = 32
+
+// Broadcast is a message from the vendor's hotline for the site's
+// dashboard: a workaround with runbook steps and an optional file.
+type Broadcast struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
+	Text  string `json:"text"`
+	// Steps are the runbook steps, in order.
+	Steps []string `json:"steps,omitempty"`
+	// Severity is info, warning or critical.
+	Severity string `json:"severity"`
+	// File describes the attachment, fetched from
+	// PathBroadcasts+"{id}/file".
+	File      *BroadcastFile `json:"file,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	// ExpiresAt ends the banner at the site.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// BroadcastFile describes a broadcast's attachment.
+type BroadcastFile struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Receipt statuses of a broadcast.
+const (
+	ReceiptReceived  = "received"
+	ReceiptRead      = "read"
+	ReceiptHelped    = "helped"
+	ReceiptNotHelped = "not_helped"
+)
+
+// BroadcastReceipt is what the site says about a broadcast: received
+// (stored; it is not sent again), read (a person opened it), helped or
+// not_helped (staff's answer, with an optional note and name).
+type BroadcastReceipt struct {
+	Status string `json:"status"`
+	Note   string `json:"note,omitempty"`
+	By     string `json:"by,omitempty"`
 }
 
 // Report is what the site says about a command.

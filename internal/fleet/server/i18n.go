@@ -3,9 +3,11 @@ package server
 import (
 	"html/template"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/lifeline-project/lifeline/internal/check"
+	"github.com/lifeline-project/lifeline/internal/fleet"
 )
 
 // texts holds every sentence of the console in German and English, in
@@ -18,6 +20,9 @@ var texts = map[string]check.Text{
 	"nav.releases":        check.Msg("Freigaben", "Releases"),
 	"nav.rollouts":        check.Msg("Verteilungen", "Rollouts"),
 	"nav.audit":           check.Msg("Protokoll", "Audit log"),
+	"nav.broadcasts":      check.Msg("Nachrichten", "Broadcasts"),
+	"nav.triage":          check.Msg("Warteschlange", "Triage"),
+	"nav.calendar":        check.Msg("Kalender", "Calendar"),
 	"lang.switch":         check.Msg("Switch to English", "Auf Deutsch umschalten"),
 	"logout":              check.Msg("Abmelden", "Log out"),
 	"password.link":       check.Msg("Passwort", "Password"),
@@ -53,7 +58,7 @@ var texts = map[string]check.Text{
 	"ov.tuf.tg":    check.Msg("Freigabeliste gültig bis", "Targets valid until"),
 	"ov.tuf.warn":  check.Msg("Die Freigabeliste läuft bald ab. Bitte mit dem Offline-Schlüssel neu signieren (lifeline fleet keys resign-targets).", "The targets metadata expires soon. Please re-sign it with the offline key (lifeline fleet keys resign-targets)."),
 	"sites.title":  check.Msg("Standorte", "Sites"),
-	"sites.search": check.Msg("Suchen (Kennung oder Name)", "Search (id or name)"),
+	"sites.search": check.Msg("Suchen (Kennung, Name, Ort oder Telefon)", "Search (id, name, town or phone)"),
 	"sites.state":  check.Msg("Bundesland", "Federal state"),
 	"sites.all":    check.Msg("alle", "all"),
 	"sites.filter": check.Msg("Filtern", "Filter"),
@@ -136,6 +141,75 @@ var texts = map[string]check.Text{
 	"audit.action":     check.Msg("Aktion", "Action"),
 	"audit.target":     check.Msg("Betrifft", "Target"),
 	"audit.detail":     check.Msg("Details", "Details"),
+
+	"tr.title":      check.Msg("Warteschlange der Hotline", "Hotline triage queue"),
+	"tr.help":       check.Msg("Standorte mit offenem Problem: zuerst Apotheken im Notdienst, dann nach Schwere, dann die am längsten wartenden. Übernehmen Sie einen Standort, damit niemand doppelt anruft; Notizen landen im Verlauf des Standorts.", "Sites with an open problem: pharmacies on emergency duty first, then by severity, then the longest waiting. Claim a site so that nobody calls twice; notes go into the site's timeline."),
+	"tr.problem":    check.Msg("Problem", "Problem"),
+	"tr.for":        check.Msg("Seit", "For"),
+	"tr.since":      check.Msg("seit", "since"),
+	"tr.who":        check.Msg("Kümmert sich", "Claimed by"),
+	"tr.duty":       check.Msg("NOTDIENST", "ON EMERGENCY DUTY"),
+	"tr.until":      check.Msg("bis", "until"),
+	"tr.claim":      check.Msg("Übernehmen", "Claim"),
+	"tr.release":    check.Msg("Freigeben", "Release"),
+	"tr.takeover":   check.Msg("Übernehmen (von anderer Person)", "Take over"),
+	"tr.none":       check.Msg("Kein Standort hat gerade ein offenes Problem.", "No site has an open problem now."),
+	"site.cause":    check.Msg("Ursache", "Cause"),
+	"site.upcoming": check.Msg("Anstehende Updates", "Upcoming updates"),
+	"site.timeline": check.Msg("Verlauf", "Timeline"),
+	"tl.newnote":    check.Msg("Notiz für den Verlauf (Anruf, Absprache, Lösung)", "Note for the timeline (call, agreement, fix)"),
+	"tl.note.add":   check.Msg("Notiz speichern", "Save note"),
+	"tl.kind":       check.Msg("Art", "Kind"),
+	"tl.what":       check.Msg("Was", "What"),
+	"tl.version":    check.Msg("Version", "Version"),
+	"tl.health":     check.Msg("Zustand", "Health"),
+	"tl.silence":    check.Msg("Stumm", "Silence"),
+	"tl.update":     check.Msg("Update", "Update"),
+	"tl.broadcast":  check.Msg("Nachricht", "Broadcast"),
+	"tl.note":       check.Msg("Notiz", "Note"),
+	"tl.action":     check.Msg("Aktion", "Action"),
+	"cal.title":     check.Msg("Anstehende Updates", "Upcoming updates"),
+	"cal.help":      check.Msg("Wie viele Standorte an welchem Tag ein Update bekommen – damit die Hotline am Morgen danach genug Leute hat. Als Kalenderdatei (iCalendar) oder als Tabelle (CSV).", "How many sites get an update on which day – so that the hotline is staffed the morning after. As a calendar file (iCalendar) or a table (CSV)."),
+	"cal.ics":       check.Msg("Kalender (iCalendar)", "Calendar (iCalendar)"),
+	"cal.csv":       check.Msg("Tabelle je Tag (CSV)", "Table per day (CSV)"),
+	"cal.csv.sites": check.Msg("Tabelle je Standort (CSV)", "Table per site (CSV)"),
+	"cal.days":      check.Msg("Tage", "days"),
+	"cal.day":       check.Msg("Tag", "Day"),
+	"cal.slot":      check.Msg("Zeitfenster", "Slot"),
+	"cal.what":      check.Msg("Was", "What"),
+	"cal.none":      check.Msg("Keine Updates geplant.", "No updates scheduled."),
+	"bc.title":      check.Msg("Nachrichten an Standorte", "Broadcasts to sites"),
+	"bc.help":       check.Msg("Eine Nachricht erscheint in Sekunden als Hinweis mit Anleitung auf dem Bildschirm der gewählten Apotheken – nur bei angemeldeten Standorten, nie öffentlich. Das Personal antwortet „hat geholfen“ oder „hilft nicht“.", "A broadcast appears within seconds as a banner with its runbook on the dashboards of the chosen sites – only enrolled sites, never in public. Staff answer \"helped\" or \"did not help\"."),
+	"bc.msg":        check.Msg("Nachricht", "Message"),
+	"bc.who":        check.Msg("Gesendet von", "Sent by"),
+	"bc.targets":    check.Msg("Standorte", "sites"),
+	"bc.delivered":  check.Msg("angekommen", "delivered"),
+	"bc.read":       check.Msg("gelesen", "read"),
+	"bc.helped":     check.Msg("hat geholfen", "helped"),
+	"bc.nothelped":  check.Msg("hilft nicht", "did not help"),
+	"bc.waiting":    check.Msg("noch nicht angekommen", "not delivered yet"),
+	"bc.new":        check.Msg("Neue Nachricht senden", "Send a new broadcast"),
+	"bc.f.title":    check.Msg("Überschrift (erscheint als Hinweis oben auf jeder Seite)", "Title (shown as a banner on top of every page)"),
+	"bc.f.text":     check.Msg("Was ist los? (in einfachen Worten)", "What is going on? (plain words)"),
+	"bc.f.steps":    check.Msg("Anleitung: ein Schritt pro Zeile", "Runbook: one step per line"),
+	"bc.f.severity": check.Msg("Dringlichkeit", "Severity"),
+	"bc.f.hours":    check.Msg("Sichtbar für", "Visible for"),
+	"bc.f.file":     check.Msg("Datei (optional)", "File (optional)"),
+	"bc.f.who":      check.Msg("An wen?", "To whom?"),
+	"bc.f.all":      check.Msg("alle Standorte", "all sites"),
+	"bc.f.sites":    check.Msg("Standort-Kennungen", "Site ids"),
+	"bc.f.states":   check.Msg("Bundesländer", "Federal states"),
+	"bc.f.version":  check.Msg("mit installierter Version (Komponente, Version)", "with installed version (component, version)"),
+	"bc.f.check":    check.Msg("mit gestörter Prüfung", "with failing check"),
+	"bc.f.who.help": check.Msg("Mehrere Angaben gelten zusammen (zum Beispiel Bayern und erp 2026.2). Die Liste der Standorte wird beim Senden festgelegt.", "Several criteria apply together (for example Bavaria and erp 2026.2). The list of sites is fixed when sending."),
+	"bc.send":       check.Msg("Jetzt senden", "Send now"),
+	"bc.expires":    check.Msg("Sichtbar bis", "Visible until"),
+	"bc.expired":    check.Msg("abgelaufen", "expired"),
+	"bc.counts":     check.Msg("Stand (wird laufend aktualisiert)", "Progress (updated live)"),
+	"bc.answers":    check.Msg("Antworten der Standorte", "Answers of the sites"),
+	"bc.answer":     check.Msg("Antwort", "Answer"),
+	"bc.by":         check.Msg("Wer", "Who"),
+	"bc.note":       check.Msg("Anmerkung", "Note"),
 }
 
 // t returns the text of key (the key itself when missing, so a gap shows).
@@ -163,6 +237,27 @@ func (l tr) Time(v time.Time) string {
 	return v.In(l.loc).Format("02.01.2006 15:04")
 }
 
+// Day formats a date in the console's zone with the weekday.
+func (l tr) Day(v time.Time) string {
+	if v.IsZero() {
+		return "–"
+	}
+	v = v.In(l.loc)
+	wd := [...]string{"So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"}[v.Weekday()]
+	if l.lang == "en" {
+		wd = v.Weekday().String()[:3]
+	}
+	return wd + " " + v.Format("02.01.2006")
+}
+
+// Clock formats the time of day in the console's zone.
+func (l tr) Clock(v time.Time) string {
+	if v.IsZero() {
+		return "–"
+	}
+	return v.In(l.loc).Format("15:04")
+}
+
 // In returns a two-language text in the page's language.
 func (l tr) In(x check.Text) string { return x.In(l.lang) }
 
@@ -171,9 +266,12 @@ func (l tr) Words(x interface{ Words() check.Text }) string { return x.Words().I
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"add":  func(a, b int) int { return a + b },
-		"sub":  func(a, b int) int { return a - b },
-		"list": func(xs ...string) []string { return xs },
+		"add":          func(a, b int) int { return a + b },
+		"sub":          func(a, b int) int { return a - b },
+		"list":         func(xs ...string) []string { return xs },
+		"sevWords":     fleet.SeverityWords,
+		"receiptWords": fleet.ReceiptWords,
+		"hasString":    func(xs []string, x string) bool { return slices.Contains(xs, x) },
 	}
 }
 

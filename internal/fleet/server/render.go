@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lifeline-project/lifeline/internal/auth"
+	"github.com/lifeline-project/lifeline/internal/fleet"
 )
 
 type navItem struct {
@@ -15,8 +16,8 @@ type navItem struct {
 }
 
 var nav = []navItem{
-	{"/", "nav.overview"}, {"/sites", "nav.sites"}, {"/releases", "nav.releases"},
-	{"/rollouts", "nav.rollouts"}, {"/audit", "nav.audit"},
+	{"/", "nav.overview"}, {"/triage", "nav.triage"}, {"/sites", "nav.sites"}, {"/broadcasts", "nav.broadcasts"},
+	{"/calendar", "nav.calendar"}, {"/releases", "nav.releases"}, {"/rollouts", "nav.rollouts"}, {"/audit", "nav.audit"},
 }
 
 type navView struct {
@@ -30,6 +31,7 @@ type layoutData struct {
 	L                                                              tr
 	Nav                                                            []navView
 	User                                                           *auth.Principal
+	Role                                                           fleet.Role
 	Body                                                           template.HTML
 }
 
@@ -55,6 +57,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, titl
 	if i.authed {
 		u := i.user
 		d.User = &u
+		d.Role = i.role
 		if !u.MustChangePassword {
 			for _, n := range nav {
 				cur := r.URL.Path == n.Path || (n.Path != "/" && strings.HasPrefix(r.URL.Path, n.Path+"/"))

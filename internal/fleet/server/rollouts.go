@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/fleet"
 	"github.com/lifeline-project/lifeline/internal/fleet/tufrepo"
 )
@@ -94,7 +93,7 @@ func (s *Server) releasesPage(w http.ResponseWriter, r *http.Request, status int
 	}
 	i := info(r)
 	s.render(w, r, status, t("rel.title").In(lang(r)), "releases", releasesData{L: s.tr(r), CSRF: i.csrf, Releases: rels,
-		IsStaff: i.user.Role.AtLeast(auth.RoleStaff), Error: msg, Added: added})
+		IsStaff: i.role.Can(fleet.PermRelease), Error: msg, Added: added})
 }
 
 func (s *Server) handleReleases(w http.ResponseWriter, r *http.Request) {
@@ -162,7 +161,7 @@ func (s *Server) rolloutsPage(w http.ResponseWriter, r *http.Request, status int
 		byID[rel.ID] = rel
 	}
 	i := info(r)
-	d := rolloutsData{L: s.tr(r), CSRF: i.csrf, Releases: rels, IsStaff: i.user.Role.AtLeast(auth.RoleStaff), Error: msg}
+	d := rolloutsData{L: s.tr(r), CSRF: i.csrf, Releases: rels, IsStaff: i.role.Can(fleet.PermRelease), Error: msg}
 	for _, rec := range recs {
 		d.Lines = append(d.Lines, rolloutLine{Rec: rec, Release: byID[rec.ReleaseID]})
 	}
@@ -212,7 +211,7 @@ func (s *Server) rolloutData(r *http.Request) (rolloutData, error) {
 	if o, err := strconv.Atoi(r.URL.Query().Get("ring")); err == nil && o >= 0 && o < len(v.Rings) {
 		open = o
 	}
-	return rolloutData{L: s.tr(r), CSRF: i.csrf, V: v, IsStaff: i.user.Role.AtLeast(auth.RoleStaff), Open: open,
+	return rolloutData{L: s.tr(r), CSRF: i.csrf, V: v, IsStaff: i.role.Can(fleet.PermRelease), Open: open,
 		Statuses: fleet.SiteStatuses}, nil
 }
 

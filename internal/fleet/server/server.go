@@ -18,7 +18,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lifeline-project/lifeline/internal/auth"
@@ -56,6 +58,10 @@ type Server struct {
 	tmpl  *template.Template
 	asset string
 	mux   *http.ServeMux
+	// bcJSON caches the wire JSON of broadcasts by id.
+	bcJSON sync.Map
+	// deliver bounds the broadcast answers written at once.
+	deliver chan struct{}
 }
 
 // New builds the server.
@@ -75,7 +81,8 @@ func New(cfg Config, svc *fleet.Service, authSvc *auth.Service, repo *tufrepo.Re
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	s := &Server{cfg: cfg, svc: svc, auth: authSvc, repo: repo, log: log, clk: clk, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, svc: svc, auth: authSvc, repo: repo, log: log, clk: clk, mux: http.NewServeMux(),
+		deliver: make(chan struct{}, 4*runtime.GOMAXPROCS(0))}
 	tmpl, err := template.New("").Funcs(s.funcs()).ParseFS(assets, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("fleet console: parse templates: %w", err)
@@ -94,49 +101,115 @@ func New(cfg Config, svc *fleet.Service, authSvc *auth.Service, repo *tufrepo.Re
 	return s, nil
 }
 
-func (s *Server) routes() {
-	m := s.mux
-	// Site API.
-	m.HandleFunc("POST "+protocol.PathEnrol, s.handleEnrol)
-	m.Handle("POST "+protocol.PathHeartbeat, s.siteAuth(s.handleHeartbeat))
-	m.Handle("GET "+protocol.PathCommands, s.siteAuth(s.handleCommands))
-	m.Handle("POST "+protocol.PathAckPrefix+"{id}/ack", s.siteAuth(s.handleAck))
-	m.Handle("POST "+protocol.PathReports, s.siteAuth(s.handleReport))
-	m.Handle("GET "+protocol.PathSelf, s.siteAuth(s.handleSelf))
+// Kinds of routes.
+const (
+	// KindSite: the site API, authenticated by the site token.
+	KindSite = "site"
+	// KindPublic: no credential (login, enrolment with its code, assets).
+	KindPublic = "public"
+	// KindPage: a console page or form (session cookie, CSRF on POST).
+	KindPage = "page"
+	// KindAPI: the hotline API (API token or session).
+	KindAPI = "api"
+)
+
+// Route is one endpoint of the server with what it requires: its kind of
+// credential and, for console pages and the hotline API, the permission.
+type Route struct {
+	Method, Pattern string
+	Kind            string
+	Perm            fleet.Permission
+	// MustChangeOK lets a user who must change the password through
+	// (the password form and logout).
+	MustChangeOK bool
+
+	h http.Handler
+}
+
+// Routes returns every endpoint with its requirements (the table the role
+// tests walk).
+func (s *Server) Routes() []Route {
+	site := func(method, pattern string, h http.HandlerFunc) Route {
+		return Route{Method: method, Pattern: pattern, Kind: KindSite, h: s.siteAuth(h)}
+	}
+	pub := func(method, pattern string, h http.Handler) Route {
+		return Route{Method: method, Pattern: pattern, Kind: KindPublic, h: h}
+	}
+	page := func(method, pattern string, p fleet.Permission, h http.HandlerFunc) Route {
+		return Route{Method: method, Pattern: pattern, Kind: KindPage, Perm: p, h: s.page(p, h, false)}
+	}
+	api := func(method, pattern string, p fleet.Permission, h http.HandlerFunc) Route {
+		return Route{Method: method, Pattern: pattern, Kind: KindAPI, Perm: p, h: s.api(p, h)}
+	}
 	meta := s.repo.MetadataHandler(protocol.PathTUF)
-	m.Handle("GET "+protocol.PathTUF+"{name}", s.siteAuth(meta.ServeHTTP))
 	targets := tufrepo.TargetsHandler(protocol.PathTargets, s.cfg.TargetsDir)
-	m.Handle("GET "+protocol.PathTargets+"{path...}", s.siteAuth(targets.ServeHTTP))
+	rs := []Route{
+		// Site API.
+		pub("POST", protocol.PathEnrol, http.HandlerFunc(s.handleEnrol)),
+		site("POST", protocol.PathHeartbeat, s.handleHeartbeat),
+		site("GET", protocol.PathCommands, s.handleCommands),
+		site("POST", protocol.PathAckPrefix+"{id}/ack", s.handleAck),
+		site("POST", protocol.PathReports, s.handleReport),
+		site("GET", protocol.PathSelf, s.handleSelf),
+		site("POST", protocol.PathBroadcasts+"{id}/receipt", s.handleBroadcastReceipt),
+		site("GET", protocol.PathBroadcasts+"{id}/file", s.handleSiteBroadcastFile),
+		site("GET", protocol.PathTUF+"{name}", meta.ServeHTTP),
+		site("GET", protocol.PathTargets+"{path...}", targets.ServeHTTP),
 
-	// Hotline and automation API (API token or session).
-	m.Handle("GET /api/v1/sites", s.api(auth.RoleViewer, s.apiSites))
-	m.Handle("GET /api/v1/sites/{id}", s.api(auth.RoleViewer, s.apiSite))
-	m.Handle("GET /api/v1/rollouts/{id}", s.api(auth.RoleViewer, s.apiRollout))
+		// Hotline and automation API (API token or session).
+		api("GET", "/api/v1/sites", fleet.PermView, s.apiSites),
+		api("GET", "/api/v1/sites/{id}", fleet.PermView, s.apiSite),
+		api("GET", "/api/v1/sites/{id}/timeline", fleet.PermView, s.apiTimeline),
+		api("GET", "/api/v1/triage", fleet.PermView, s.apiTriage),
+		api("GET", "/api/v1/rollouts/{id}", fleet.PermView, s.apiRollout),
+		api("GET", "/api/v1/broadcasts", fleet.PermView, s.apiBroadcasts),
+		api("POST", "/api/v1/broadcasts", fleet.PermBroadcast, s.apiSendBroadcast),
+		api("GET", "/api/v1/broadcasts/{id}", fleet.PermView, s.apiBroadcast),
 
-	// Console.
-	m.Handle("GET /static/", http.StripPrefix("/", http.FileServerFS(assets)))
-	m.HandleFunc("GET /login", s.handleLoginForm)
-	m.HandleFunc("POST /login", s.handleLogin)
-	m.HandleFunc("POST /lang", s.handleLang)
-	m.Handle("POST /logout", s.page(auth.RoleViewer, s.handleLogout, true))
-	m.Handle("GET /password", s.page(auth.RoleViewer, s.handlePasswordForm, true))
-	m.Handle("POST /password", s.page(auth.RoleViewer, s.handlePassword, true))
-	m.Handle("GET /{$}", s.page(auth.RoleViewer, s.handleOverview, false))
-	m.Handle("GET /sites", s.page(auth.RoleViewer, s.handleSites, false))
-	m.Handle("POST /sites", s.page(auth.RoleAdmin, s.handleAddSite, false))
-	m.Handle("POST /sites/import", s.page(auth.RoleAdmin, s.handleImport, false))
-	m.Handle("GET /sites/{id}", s.page(auth.RoleViewer, s.handleSite, false))
-	m.Handle("POST /sites/{id}", s.page(auth.RoleAdmin, s.handleEditSite, false))
-	m.Handle("POST /sites/{id}/code", s.page(auth.RoleStaff, s.handleNewCode, false))
-	m.Handle("POST /sites/{id}/revoke", s.page(auth.RoleAdmin, s.handleRevoke, false))
-	m.Handle("GET /releases", s.page(auth.RoleViewer, s.handleReleases, false))
-	m.Handle("POST /releases", s.page(auth.RoleStaff, s.handleAddRelease, false))
-	m.Handle("GET /rollouts", s.page(auth.RoleViewer, s.handleRollouts, false))
-	m.Handle("POST /rollouts", s.page(auth.RoleStaff, s.handleStartRollout, false))
-	m.Handle("GET /rollouts/{id}", s.page(auth.RoleViewer, s.handleRollout, false))
-	m.Handle("GET /rollouts/{id}/live", s.page(auth.RoleViewer, s.handleRolloutLive, false))
-	m.Handle("POST /rollouts/{id}/{action}", s.page(auth.RoleStaff, s.handleRolloutAction, false))
-	m.Handle("GET /audit", s.page(auth.RoleViewer, s.handleAudit, false))
+		// Console.
+		pub("GET", "/static/", http.StripPrefix("/", http.FileServerFS(assets))),
+		pub("GET", "/login", http.HandlerFunc(s.handleLoginForm)),
+		pub("POST", "/login", http.HandlerFunc(s.handleLogin)),
+		pub("POST", "/lang", http.HandlerFunc(s.handleLang)),
+		{Method: "POST", Pattern: "/logout", Kind: KindPage, Perm: fleet.PermView, MustChangeOK: true, h: s.page(fleet.PermView, s.handleLogout, true)},
+		{Method: "GET", Pattern: "/password", Kind: KindPage, Perm: fleet.PermView, MustChangeOK: true, h: s.page(fleet.PermView, s.handlePasswordForm, true)},
+		{Method: "POST", Pattern: "/password", Kind: KindPage, Perm: fleet.PermView, MustChangeOK: true, h: s.page(fleet.PermView, s.handlePassword, true)},
+		page("GET", "/{$}", fleet.PermView, s.handleOverview),
+		page("GET", "/sites", fleet.PermView, s.handleSites),
+		page("POST", "/sites", fleet.PermSites, s.handleAddSite),
+		page("POST", "/sites/import", fleet.PermSites, s.handleImport),
+		page("GET", "/sites/{id}", fleet.PermView, s.handleSite),
+		page("POST", "/sites/{id}", fleet.PermSites, s.handleEditSite),
+		page("POST", "/sites/{id}/code", fleet.PermEnrol, s.handleNewCode),
+		page("POST", "/sites/{id}/revoke", fleet.PermSites, s.handleRevoke),
+		page("POST", "/sites/{id}/notes", fleet.PermTriage, s.handleNote),
+		page("GET", "/triage", fleet.PermView, s.handleTriage),
+		page("POST", "/triage/{id}/claim", fleet.PermTriage, s.handleClaim),
+		page("POST", "/triage/{id}/release", fleet.PermTriage, s.handleRelease),
+		page("GET", "/calendar", fleet.PermView, s.handleCalendar),
+		page("GET", "/calendar.ics", fleet.PermView, s.handleCalendarICS),
+		page("GET", "/calendar.csv", fleet.PermView, s.handleCalendarCSV),
+		page("GET", "/releases", fleet.PermView, s.handleReleases),
+		page("POST", "/releases", fleet.PermRelease, s.handleAddRelease),
+		page("GET", "/rollouts", fleet.PermView, s.handleRollouts),
+		page("POST", "/rollouts", fleet.PermRelease, s.handleStartRollout),
+		page("GET", "/rollouts/{id}", fleet.PermView, s.handleRollout),
+		page("GET", "/rollouts/{id}/live", fleet.PermView, s.handleRolloutLive),
+		page("POST", "/rollouts/{id}/{action}", fleet.PermRelease, s.handleRolloutAction),
+		page("GET", "/broadcasts", fleet.PermView, s.handleBroadcasts),
+		page("POST", "/broadcasts", fleet.PermBroadcast, s.handleSendBroadcast),
+		page("GET", "/broadcasts/{id}", fleet.PermView, s.handleBroadcast),
+		page("GET", "/broadcasts/{id}/live", fleet.PermView, s.handleBroadcastLive),
+		page("GET", "/broadcasts/{id}/file", fleet.PermView, s.handleBroadcastFile),
+		page("GET", "/audit", fleet.PermView, s.handleAudit),
+	}
+	return rs
+}
+
+func (s *Server) routes() {
+	for _, r := range s.Routes() {
+		s.mux.Handle(r.Method+" "+r.Pattern, r.h)
+	}
 }
 
 // Handler returns the server's handler with its middleware.
@@ -184,6 +257,7 @@ type reqInfo struct {
 	authed bool
 	csrf   string
 	token  string
+	role   fleet.Role
 }
 
 func info(r *http.Request) reqInfo {
@@ -245,9 +319,9 @@ func csrfOK(r *http.Request, want string) bool {
 	return auth.CSRFEqual(want, got)
 }
 
-// page wraps a console handler: a logged-in user with at least minRole,
+// page wraps a console handler: a logged-in user whose role grants perm,
 // a valid CSRF token on every state-changing request.
-func (s *Server) page(minRole auth.Role, h http.HandlerFunc, allowMustChange bool) http.Handler {
+func (s *Server) page(perm fleet.Permission, h http.HandlerFunc, allowMustChange bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess, token, err := s.session(r)
 		if err != nil {
@@ -267,7 +341,17 @@ func (s *Server) page(minRole auth.Role, h http.HandlerFunc, allowMustChange boo
 			http.Redirect(w, r, "/password", http.StatusSeeOther)
 			return
 		}
-		if !sess.User.Role.AtLeast(minRole) {
+		role, err := s.svc.RoleOf(r.Context(), sess.User)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		r = withInfo(r, func(i *reqInfo) { i.role = role })
+		if !role.Can(perm) {
+			s.log.Warn("fleet: action refused by role", "path", r.URL.Path, "user", sess.User.Name, "role", role, "needs", perm)
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				s.svc.Record(r.Context(), sess.User.Name, "denied", r.Method+" "+r.URL.Path, fmt.Sprintf("role %s lacks %s", role, perm))
+			}
 			s.renderMessage(w, r, http.StatusForbidden, t("err.forbidden.title").In(lang(r)), t("err.forbidden").In(lang(r)))
 			return
 		}
@@ -290,8 +374,9 @@ func (s *Server) page(minRole auth.Role, h http.HandlerFunc, allowMustChange boo
 }
 
 // api wraps a JSON handler for tools: an API token (Bearer ll_...) or a
-// console session, with at least minRole. A site token is refused.
-func (s *Server) api(minRole auth.Role, h http.HandlerFunc) http.Handler {
+// console session, whose role grants perm. A site token is refused. A
+// state-changing call with a session (not a token) needs the CSRF token.
+func (s *Server) api(perm fleet.Permission, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p auth.Principal
 		if authz := r.Header.Get("Authorization"); authz != "" {
@@ -315,13 +400,30 @@ func (s *Server) api(minRole auth.Role, h http.HandlerFunc) http.Handler {
 				s.writeError(w, r, auth.Errorf(auth.EFORBIDDEN, "Bitte zuerst das Passwort ändern.", "Please change your password first."))
 				return
 			}
+			if r.Method != http.MethodGet && r.Method != http.MethodHead && !auth.CSRFEqual(sess.CSRF, r.Header.Get("X-CSRF-Token")) {
+				s.writeError(w, r, auth.Errorf(auth.EFORBIDDEN, "CSRF-Schlüssel fehlt (X-CSRF-Token).", "CSRF token missing (X-CSRF-Token)."))
+				return
+			}
 			p = sess.User
 		}
-		if !p.Role.AtLeast(minRole) {
+		role, err := s.svc.RoleOf(r.Context(), p)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !role.Can(perm) {
+			s.log.Warn("fleet: API call refused by role", "path", r.URL.Path, "principal", fleet.PrincipalKey(p), "role", role, "needs", perm)
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				name := p.Name
+				if p.ViaToken {
+					name = "token:" + p.Name
+				}
+				s.svc.Record(r.Context(), name, "denied", r.Method+" "+r.URL.Path, fmt.Sprintf("role %s lacks %s", role, perm))
+			}
 			s.writeError(w, r, auth.Errorf(auth.EFORBIDDEN, "Dafür fehlt die Berechtigung.", "You are not allowed to do this."))
 			return
 		}
-		h(w, withInfo(r, func(i *reqInfo) { i.user, i.authed = p, true }))
+		h(w, withInfo(r, func(i *reqInfo) { i.user, i.authed, i.role = p, true, role }))
 	})
 }
 

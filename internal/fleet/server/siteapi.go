@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,9 +48,15 @@ func (s *Server) siteAuth(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// decodeBody reads a JSON body into v (unknown fields refused).
+// decodeBody reads a JSON body of a site call into v (unknown fields
+// refused).
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSiteBody))
+	return decodeJSON(http.MaxBytesReader(w, r.Body, maxSiteBody), v)
+}
+
+// decodeJSON reads one JSON object into v (unknown fields refused).
+func decodeJSON(rd io.Reader, v any) error {
+	dec := json.NewDecoder(rd)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fleet.Errorf(fleet.EINVALID, "Ungültiges JSON: %s", "Invalid JSON: %s", err.Error())
@@ -117,16 +124,69 @@ func (s *Server) handleCommands(w http.ResponseWriter, r *http.Request) {
 		}
 		wait = min(d, protocol.MaxWait)
 	}
-	cmds, err := s.svc.WaitForCommands(r.Context(), siteFrom(r), wait)
+	if rcv := r.URL.Query().Get(protocol.QueryReceived); rcv != "" {
+		ids := strings.Split(rcv, ",")
+		if len(ids) > protocol.MaxReceived {
+			s.writeError(w, r, fleet.Errorf(fleet.EINVALID, "Zu viele Quittungen auf einmal (höchstens %d).", "Too many receipts at once (at most %d).", protocol.MaxReceived))
+			return
+		}
+		for _, x := range ids {
+			id, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			if err != nil || id <= 0 {
+				s.writeError(w, r, fleet.Errorf(fleet.EINVALID, "received=%s ist keine Liste von Nummern.", "received=%s is not a list of ids.", rcv))
+				return
+			}
+			// Another site's broadcast or one that ended is ignored: the
+			// site will not ask again.
+			if err := s.svc.BroadcastReceipt(r.Context(), siteFrom(r), id, fleet.ReceiptReceived, "", ""); err != nil && fleet.ErrorCode(err) != fleet.ENOTFOUND {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+	}
+	work, err := s.svc.WaitForWork(r.Context(), siteFrom(r), wait, r.URL.Query().Get(protocol.QueryBroadcasts) == "1")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := protocol.Commands{Commands: make([]protocol.Command, 0, len(cmds))}
-	for _, c := range cmds {
+	out := protocol.Commands{Commands: make([]protocol.Command, 0, len(work.Commands))}
+	for _, c := range work.Commands {
 		out.Commands = append(out.Commands, wireCommand(c))
 	}
-	writeJSON(w, http.StatusOK, out)
+	if len(work.Broadcasts) == 0 {
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	// A broadcast goes to thousands of sites within a second: its JSON is
+	// encoded once and spliced into every answer, and only a few answers
+	// are written at a time, so that the heartbeats arriving meanwhile
+	// are not queued behind 20,000 woken long-polls.
+	select {
+	case s.deliver <- struct{}{}:
+		defer func() { <-s.deliver }()
+	case <-r.Context().Done():
+		return
+	}
+	cmds, err := json.Marshal(out.Commands)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"commands":`)
+	buf.Write(cmds)
+	buf.WriteString(`,"broadcasts":[`)
+	for i, b := range work.Broadcasts {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(s.broadcastJSON(b))
+	}
+	buf.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
 }
 
 func (s *Server) handleAck(w http.ResponseWriter, r *http.Request) {

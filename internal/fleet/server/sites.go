@@ -2,11 +2,11 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/lifeline-project/lifeline/internal/auth"
 	"github.com/lifeline-project/lifeline/internal/fleet"
 	"github.com/lifeline-project/lifeline/internal/holiday"
 )
@@ -45,7 +45,7 @@ func (s *Server) sitesData(r *http.Request) (sitesData, error) {
 	}
 	i := info(r)
 	d := sitesData{L: s.tr(r), CSRF: i.csrf, Total: total, Filter: f, States: holiday.States(),
-		IsAdmin: i.user.Role.AtLeast(auth.RoleAdmin), PublicURL: s.svc.Config().PublicURL}
+		IsAdmin: i.role.Can(fleet.PermSites), PublicURL: s.svc.Config().PublicURL}
 	for _, row := range rows {
 		d.Rows = append(d.Rows, siteLine{SiteRow: row, Live: s.svc.Liveness(row.Heartbeat)})
 	}
@@ -121,43 +121,27 @@ type siteData struct {
 	HB        fleet.Heartbeat
 	HasHB     bool
 	Live      fleet.Liveness
-	History   []fleet.VersionEvent
-	Reports   []fleet.Report
-	Audit     []fleet.AuditEntry
+	TL        fleet.SiteTimeline
 	Code      *fleet.SiteCode
 	IsAdmin   bool
 	IsStaff   bool
+	CanTriage bool
+	Me        string
 	Error     string
 	States    []holiday.State
 	PublicURL string
+	Here      string
 }
 
 func (s *Server) siteData(r *http.Request, id string) (siteData, error) {
-	ctx := r.Context()
-	st, err := s.svc.Site(ctx, id)
-	if err != nil {
-		return siteData{}, err
-	}
-	hb, has, err := s.svc.LastHeartbeat(ctx, id)
-	if err != nil {
-		return siteData{}, err
-	}
-	hist, err := s.svc.Store().VersionHistory(ctx, id)
-	if err != nil {
-		return siteData{}, err
-	}
-	reps, err := s.svc.Store().SiteReports(ctx, id, 50)
-	if err != nil {
-		return siteData{}, err
-	}
-	aud, err := s.svc.Audit(ctx, "site:"+id, 20)
+	tl, err := s.svc.Timeline(r.Context(), id)
 	if err != nil {
 		return siteData{}, err
 	}
 	i := info(r)
-	return siteData{L: s.tr(r), CSRF: i.csrf, Site: st, HB: hb, HasHB: has, Live: s.svc.Liveness(hb), History: hist,
-		Reports: reps, Audit: aud, IsAdmin: i.user.Role.AtLeast(auth.RoleAdmin), IsStaff: i.user.Role.AtLeast(auth.RoleStaff),
-		States: holiday.States(), PublicURL: s.svc.Config().PublicURL}, nil
+	return siteData{L: s.tr(r), CSRF: i.csrf, Site: tl.Site, HB: tl.Heartbeat, HasHB: tl.HasHB, Live: tl.Live, TL: tl,
+		IsAdmin: i.role.Can(fleet.PermSites), IsStaff: i.role.Can(fleet.PermEnrol), CanTriage: i.role.Can(fleet.PermTriage),
+		Me: actor(r), States: holiday.States(), PublicURL: s.svc.Config().PublicURL, Here: "/sites/" + url.PathEscape(id)}, nil
 }
 
 func (s *Server) siteResult(w http.ResponseWriter, r *http.Request, code *fleet.SiteCode, err error) {

@@ -30,6 +30,7 @@ type Store struct {
 	path   string
 	lockMu sync.Mutex
 	locked bool
+	resync chan struct{}
 }
 
 var _ fleet.Store = (*Store)(nil)
@@ -63,7 +64,7 @@ func Open(ctx context.Context, file string) (*Store, error) {
 				strings.Contains(err.Error(), "PRIMARY KEY constraint failed"))
 		},
 	}
-	return &Store{Store: sqlstore.New(w, r, d), path: file}, nil
+	return &Store{Store: sqlstore.New(w, r, d), path: file, resync: make(chan struct{}, 1)}, nil
 }
 
 // Path returns the database file's path.
@@ -97,16 +98,22 @@ func (s *Store) TryPlannerLock(ctx context.Context) (func(), bool, error) {
 	}, true, nil
 }
 
-// Listen calls fn for every site whose commands this store enqueued, until
-// ctx ends. Calls are serialised on one goroutine.
-func (s *Store) Listen(ctx context.Context, fn func(siteID string)) error {
-	ch := make(chan string, 4096)
-	remove := s.AddListener(func(id string) {
+// Listen calls fn for every notice of this store (sites with new
+// commands, new broadcasts), until ctx ends. Calls are serialised on one
+// goroutine.
+func (s *Store) Listen(ctx context.Context, fn func(fleet.Notice)) error {
+	ch := make(chan fleet.Notice, 4096)
+	remove := s.AddListener(func(n fleet.Notice) {
 		select {
-		case ch <- id:
+		case ch <- n:
 		default:
-			// A full buffer only delays delivery: the long-poll also
-			// re-reads the queue when it times out.
+			// A full buffer only delays commands (the long-poll re-reads
+			// the queue on the site's next poll); a lost broadcast notice
+			// is caught by the resync below.
+			select {
+			case s.resync <- struct{}{}:
+			default:
+			}
 		}
 	})
 	go func() {
@@ -115,8 +122,10 @@ func (s *Store) Listen(ctx context.Context, fn func(siteID string)) error {
 			select {
 			case <-ctx.Done():
 				return
-			case id := <-ch:
-				fn(id)
+			case n := <-ch:
+				fn(n)
+			case <-s.resync:
+				fn(fleet.Notice{Resync: true})
 			}
 		}
 	}()

@@ -60,6 +60,27 @@ func (s *Store) PendingCommands(ctx context.Context, siteID string, at time.Time
 	return out, nil
 }
 
+// PendingSites returns the sites with unacknowledged commands.
+func (s *Store) PendingSites(ctx context.Context) ([]string, error) {
+	rows, err := s.R.QueryContext(ctx, `SELECT DISTINCT site_id FROM commands WHERE acked_at IS NULL ORDER BY site_id`)
+	if err != nil {
+		return nil, fmt.Errorf("sites with pending commands: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sites with pending commands: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sites with pending commands: %w", err)
+	}
+	return out, nil
+}
+
 func commandNotFound(id int64) error {
 	return fleet.NotFound("Den Auftrag", "command", strconv.FormatInt(id, 10))
 }

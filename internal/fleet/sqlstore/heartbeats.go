@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/lifeline-project/lifeline/internal/fleet"
 )
 
 const heartbeatColumnsNullable = `h.received_at, h.sent_at, h.overall, h.sentence, h.root_causes, h.components,
-	h.agent_version, h.agent_state, h.updates_paused, h.pause_reason`
+	h.agent_version, h.agent_state, h.updates_paused, h.pause_reason, h.overall_since`
 
 // hbScan receives the nullable heartbeat columns of a LEFT JOIN.
 type hbScan struct {
@@ -19,10 +20,11 @@ type hbScan struct {
 	overall, sentence, roots, comps, av, as sql.NullString
 	paused                                  sql.NullBool
 	reason                                  sql.NullString
+	since                                   nt
 }
 
 func (h *hbScan) dest() []any {
-	return []any{&h.received, &h.sent, &h.overall, &h.sentence, &h.roots, &h.comps, &h.av, &h.as, &h.paused, &h.reason}
+	return []any{&h.received, &h.sent, &h.overall, &h.sentence, &h.roots, &h.comps, &h.av, &h.as, &h.paused, &h.reason, &h.since}
 }
 
 func (h *hbScan) heartbeat(siteID string) (fleet.Heartbeat, error) {
@@ -32,6 +34,7 @@ func (h *hbScan) heartbeat(siteID string) (fleet.Heartbeat, error) {
 	hb := fleet.Heartbeat{
 		SiteID: siteID, ReceivedAt: h.received.T, SentAt: h.sent.T, Overall: h.overall.String, Sentence: h.sentence.String,
 		AgentVersion: h.av.String, AgentState: h.as.String, UpdatesPaused: h.paused.Bool, PauseReason: h.reason.String,
+		OverallSince: h.since.T,
 	}
 	if h.roots.String != "" {
 		if err := json.Unmarshal([]byte(h.roots.String), &hb.RootCauses); err != nil {
@@ -74,17 +77,23 @@ func (s *Store) SaveHeartbeats(ctx context.Context, b fleet.HeartbeatBatch) erro
 
 func (s *Store) saveChanged(ctx context.Context, tx *sql.Tx, hbs []fleet.Heartbeat) error {
 	up, err := tx.PrepareContext(ctx, s.q(`INSERT INTO heartbeats(site_id, received_at, sent_at, overall, sentence, root_causes, components,
-			agent_version, agent_state, updates_paused, pause_reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			agent_version, agent_state, updates_paused, pause_reason, overall_since)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (site_id) DO UPDATE SET received_at = excluded.received_at, sent_at = excluded.sent_at,
 			overall = excluded.overall, sentence = excluded.sentence, root_causes = excluded.root_causes,
 			components = excluded.components, agent_version = excluded.agent_version, agent_state = excluded.agent_state,
-			updates_paused = excluded.updates_paused, pause_reason = excluded.pause_reason`))
+			updates_paused = excluded.updates_paused, pause_reason = excluded.pause_reason, overall_since = excluded.overall_since`))
 	if err != nil {
 		return fmt.Errorf("save heartbeats: %w", err)
 	}
 	defer up.Close()
-	exists, err := tx.PrepareContext(ctx, s.q(`SELECT COUNT(*) FROM sites WHERE id = ?`))
+	health, err := tx.PrepareContext(ctx, s.q(`INSERT INTO health_events(site_id, at, overall, sentence, root_causes) VALUES (?, ?, ?, ?, ?)`))
+	if err != nil {
+		return fmt.Errorf("save heartbeats: %w", err)
+	}
+	defer health.Close()
+	exists, err := tx.PrepareContext(ctx, s.q(`SELECT (SELECT COUNT(*) FROM sites WHERE id = ?), (SELECT overall FROM heartbeats WHERE site_id = ?),
+		(SELECT overall_since FROM heartbeats WHERE site_id = ?)`))
 	if err != nil {
 		return fmt.Errorf("save heartbeats: %w", err)
 	}
@@ -111,14 +120,30 @@ func (s *Store) saveChanged(ctx context.Context, tx *sql.Tx, hbs []fleet.Heartbe
 			return fmt.Errorf("save heartbeat of %s: %w", h.SiteID, err)
 		}
 		var n int
-		if err := exists.QueryRowContext(ctx, h.SiteID).Scan(&n); err != nil {
+		var old sql.NullString
+		var oldSince nt
+		if err := exists.QueryRowContext(ctx, h.SiteID, h.SiteID, h.SiteID).Scan(&n, &old, &oldSince); err != nil {
 			return fmt.Errorf("save heartbeat of %s: %w", h.SiteID, err)
 		}
 		if n == 0 {
 			continue // the site was deleted meanwhile
 		}
+		changed := !old.Valid || old.String != h.Overall
+		since := oldSince.T
+		if changed || since.IsZero() {
+			// The start of the state: when the replica saw it change.
+			since = h.OverallSince
+			if since.IsZero() {
+				since = h.ReceivedAt
+			}
+		}
+		if changed {
+			if _, err := health.ExecContext(ctx, h.SiteID, s.t(since), h.Overall, h.Sentence, string(roots)); err != nil {
+				return fmt.Errorf("save health event of %s: %w", h.SiteID, err)
+			}
+		}
 		if _, err := up.ExecContext(ctx, h.SiteID, s.t(h.ReceivedAt), s.t(h.SentAt), h.Overall, h.Sentence, string(roots), string(comps),
-			h.AgentVersion, h.AgentState, h.UpdatesPaused, h.PauseReason); err != nil {
+			h.AgentVersion, h.AgentState, h.UpdatesPaused, h.PauseReason, s.t(since)); err != nil {
 			return fmt.Errorf("save heartbeat of %s: %w", h.SiteID, err)
 		}
 		names := make([]string, 0, len(h.Components))
@@ -174,7 +199,18 @@ func nonNil(s []string) []string {
 
 // Heartbeats returns the last heartbeat of every site that sent one.
 func (s *Store) Heartbeats(ctx context.Context) ([]fleet.Heartbeat, error) {
-	rows, err := s.R.QueryContext(ctx, `SELECT h.site_id, `+heartbeatColumnsNullable+` FROM heartbeats h ORDER BY h.site_id`)
+	return s.heartbeats(ctx, `SELECT h.site_id, `+heartbeatColumnsNullable+` FROM heartbeats h ORDER BY h.site_id`)
+}
+
+// StaleHeartbeats returns the heartbeats received before a time, of
+// sites holding a token.
+func (s *Store) StaleHeartbeats(ctx context.Context, before time.Time) ([]fleet.Heartbeat, error) {
+	return s.heartbeats(ctx, s.q(`SELECT h.site_id, `+heartbeatColumnsNullable+` FROM heartbeats h JOIN sites s ON s.id = h.site_id
+		WHERE h.received_at < ? AND s.token_hash IS NOT NULL ORDER BY h.site_id`), s.t(before))
+}
+
+func (s *Store) heartbeats(ctx context.Context, query string, args ...any) ([]fleet.Heartbeat, error) {
+	rows, err := s.R.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list heartbeats: %w", err)
 	}
@@ -230,6 +266,35 @@ func (s *Store) VersionHistory(ctx context.Context, siteID string) ([]fleet.Vers
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("version history of %s: %w", siteID, err)
+	}
+	return out, nil
+}
+
+// HealthEvents returns the changes of the site's overall state, newest
+// first, at most limit.
+func (s *Store) HealthEvents(ctx context.Context, siteID string, limit int) ([]fleet.HealthEvent, error) {
+	rows, err := s.R.QueryContext(ctx, s.q(`SELECT at, overall, sentence, root_causes FROM health_events WHERE site_id = ? ORDER BY at DESC, id DESC LIMIT ?`),
+		siteID, clampLimit(limit, 100, 10000))
+	if err != nil {
+		return nil, fmt.Errorf("health of %s: %w", siteID, err)
+	}
+	defer rows.Close()
+	var out []fleet.HealthEvent
+	for rows.Next() {
+		e := fleet.HealthEvent{SiteID: siteID}
+		var at nt
+		var roots string
+		if err := rows.Scan(&at, &e.Overall, &e.Sentence, &roots); err != nil {
+			return nil, fmt.Errorf("health of %s: %w", siteID, err)
+		}
+		e.At = at.T
+		if err := json.Unmarshal([]byte(roots), &e.RootCauses); err != nil {
+			return nil, fmt.Errorf("health of %s: %w", siteID, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("health of %s: %w", siteID, err)
 	}
 	return out, nil
 }

@@ -140,15 +140,18 @@ func (s *Store) UpdateRollout(ctx context.Context, r fleet.RolloutRecord, cmds [
 	if err != nil {
 		return r, err
 	}
-	if s.d.NotifyTx != nil && len(sites) > 0 {
-		if err := s.d.NotifyTx(ctx, tx, sites); err != nil {
-			return r, fmt.Errorf("update rollout %d: notify: %w", r.ID, err)
-		}
+	ns := make([]fleet.Notice, len(sites))
+	for i, id := range sites {
+		ns[i] = fleet.Notice{SiteID: id}
+	}
+	announce, err := s.notify(ctx, tx, ns)
+	if err != nil {
+		return r, fmt.Errorf("update rollout %d: %w", r.ID, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return r, fmt.Errorf("update rollout %d: %w", r.ID, err)
 	}
-	s.notifyLocal(sites)
+	announce()
 	r.Rev++
 	return r, nil
 }
@@ -157,7 +160,7 @@ func (s *Store) insertCommands(ctx context.Context, tx *sql.Tx, rolloutID int64,
 	if len(cmds) == 0 {
 		return nil, nil
 	}
-	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO commands(site_id, rollout_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)`))
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO commands(site_id, rollout_id, kind, body, created_at, not_before) VALUES (?, ?, ?, ?, ?, ?)`))
 	if err != nil {
 		return nil, fmt.Errorf("enqueue commands: %w", err)
 	}
@@ -170,7 +173,7 @@ func (s *Store) insertCommands(ctx context.Context, tx *sql.Tx, rolloutID int64,
 		if err != nil {
 			return nil, fmt.Errorf("enqueue command for %s: %w", c.SiteID, err)
 		}
-		if _, err := stmt.ExecContext(ctx, c.SiteID, rolloutID, c.Kind, string(body), s.t(c.CreatedAt)); err != nil {
+		if _, err := stmt.ExecContext(ctx, c.SiteID, rolloutID, c.Kind, string(body), s.t(c.CreatedAt), s.t(c.NotBefore)); err != nil {
 			return nil, fmt.Errorf("enqueue command for %s: %w", c.SiteID, err)
 		}
 		if !seen[c.SiteID] {

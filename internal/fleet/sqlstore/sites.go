@@ -74,8 +74,15 @@ func (s *Store) Sites(ctx context.Context, f fleet.SiteFilter) ([]fleet.SiteRow,
 	var args []any
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(q)) + "%"
-		where = append(where, `(LOWER(s.id) LIKE ? ESCAPE '\' OR LOWER(s.name) LIKE ? ESCAPE '\')`)
-		args = append(args, like, like)
+		cond := `LOWER(s.id) LIKE ? ESCAPE '\' OR LOWER(s.name) LIKE ? ESCAPE '\' OR LOWER(s.contacts) LIKE ? ESCAPE '\'`
+		args = append(args, like, like, like)
+		if digits := phoneDigits(q); digits != "" {
+			// A phone number matches however it is written in the
+			// contacts: "089 / 12 34-56" finds "089123456".
+			cond += ` OR ` + stripPhone(`s.contacts`) + ` LIKE ?`
+			args = append(args, "%"+digits+"%")
+		}
+		where = append(where, "("+cond+")")
 	}
 	if f.State != "" {
 		where = append(where, `s.state = ?`)
@@ -148,16 +155,38 @@ func (s *Store) AllSites(ctx context.Context) ([]fleet.Site, error) {
 
 // UpdateSite replaces the editable fields of a site.
 func (s *Store) UpdateSite(ctx context.Context, st fleet.Site) error {
-	res, err := s.exec(ctx, s.W, `UPDATE sites SET name = ?, timezone = ?, state = ?, maint_window = ?, contacts = ?, ring = ? WHERE id = ?`,
-		st.Name, st.Timezone, st.State, st.Window, st.Contacts, st.Ring, st.ID)
+	return s.siteChange(ctx, st.ID, func(tx *sql.Tx) (sql.Result, error) {
+		return s.exec(ctx, tx, `UPDATE sites SET name = ?, timezone = ?, state = ?, maint_window = ?, contacts = ?, ring = ? WHERE id = ?`,
+			st.Name, st.Timezone, st.State, st.Window, st.Contacts, st.Ring, st.ID)
+	})
+}
+
+// siteChange runs an update of one site's row and announces the change,
+// so that every replica drops the site's cached token and record.
+// ENOTFOUND when the update changed no row.
+func (s *Store) siteChange(ctx context.Context, siteID string, update func(*sql.Tx) (sql.Result, error)) error {
+	tx, err := s.W.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("update site %s: %w", st.ID, err)
+		return fmt.Errorf("change site %s: %w", siteID, err)
+	}
+	defer tx.Rollback()
+	res, err := update(tx)
+	if err != nil {
+		return fmt.Errorf("change site %s: %w", siteID, err)
 	}
 	if n, err := affected(res); err != nil {
-		return fmt.Errorf("update site %s: %w", st.ID, err)
+		return fmt.Errorf("change site %s: %w", siteID, err)
 	} else if n == 0 {
-		return siteNotFound(st.ID)
+		return siteNotFound(siteID)
 	}
+	announce, err := s.notify(ctx, tx, []fleet.Notice{{TokenSiteID: siteID}})
+	if err != nil {
+		return fmt.Errorf("change site %s: %w", siteID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("change site %s: %w", siteID, err)
+	}
+	announce()
 	return nil
 }
 
@@ -183,8 +212,13 @@ func (s *Store) Enrol(ctx context.Context, codeHash, tokenHash string, at time.T
 	if codeHash == "" || tokenHash == "" {
 		return fleet.Site{}, refused
 	}
+	tx, err := s.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fleet.Site{}, fmt.Errorf("enrol: %w", err)
+	}
+	defer tx.Rollback()
 	var id string
-	err := s.W.QueryRowContext(ctx, s.q(`UPDATE sites SET token_hash = ?, enrolled_at = ?, revoked_at = NULL, code_hash = NULL, code_expires_at = NULL
+	err = tx.QueryRowContext(ctx, s.q(`UPDATE sites SET token_hash = ?, enrolled_at = ?, revoked_at = NULL, code_hash = NULL, code_expires_at = NULL
 		WHERE code_hash = ? AND code_expires_at > ? RETURNING id`),
 		tokenHash, s.t(at), codeHash, s.t(at)).Scan(&id)
 	if isNoRows(err) {
@@ -196,7 +230,20 @@ func (s *Store) Enrol(ctx context.Context, codeHash, tokenHash string, at time.T
 		}
 		return fleet.Site{}, fmt.Errorf("enrol: %w", err)
 	}
-	return s.siteFrom(ctx, s.W, id)
+	st, err := s.siteFrom(ctx, tx, id)
+	if err != nil {
+		return fleet.Site{}, err
+	}
+	// The site's earlier token is void on every replica.
+	announce, err := s.notify(ctx, tx, []fleet.Notice{{TokenSiteID: id}})
+	if err != nil {
+		return fleet.Site{}, fmt.Errorf("enrol: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fleet.Site{}, fmt.Errorf("enrol: %w", err)
+	}
+	announce()
+	return st, nil
 }
 
 func (s *Store) siteFrom(ctx context.Context, db interface {
@@ -228,14 +275,35 @@ func (s *Store) SiteByToken(ctx context.Context, tokenHash string) (fleet.Site, 
 
 // RevokeToken revokes the site's token at once.
 func (s *Store) RevokeToken(ctx context.Context, siteID string, at time.Time) error {
-	res, err := s.exec(ctx, s.W, `UPDATE sites SET token_hash = NULL, revoked_at = ? WHERE id = ?`, s.t(at), siteID)
-	if err != nil {
-		return fmt.Errorf("revoke token of %s: %w", siteID, err)
+	return s.siteChange(ctx, siteID, func(tx *sql.Tx) (sql.Result, error) {
+		return s.exec(ctx, tx, `UPDATE sites SET token_hash = NULL, revoked_at = ? WHERE id = ?`, s.t(at), siteID)
+	})
+}
+
+// phoneDigits returns the digits of a query that looks like a phone
+// number (at least 5 digits, nothing but digits, blanks and + - / ( ) .),
+// else "".
+func phoneDigits(q string) string {
+	var b strings.Builder
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case strings.ContainsRune(" +-/().", r):
+		default:
+			return ""
+		}
 	}
-	if n, err := affected(res); err != nil {
-		return fmt.Errorf("revoke token of %s: %w", siteID, err)
-	} else if n == 0 {
-		return siteNotFound(siteID)
+	if b.Len() < 5 {
+		return ""
 	}
-	return nil
+	return b.String()
+}
+
+// stripPhone is SQL that removes the separators of phone numbers from col.
+func stripPhone(col string) string {
+	for _, sep := range []string{" ", "-", "/", "(", ")", "."} {
+		col = "REPLACE(" + col + ", '" + sep + "', '')"
+	}
+	return col
 }

@@ -33,9 +33,10 @@ type Dialect struct {
 	TextTimes bool
 	// IsUnique reports whether err is a unique or primary key violation.
 	IsUnique func(err error) bool
-	// NotifyTx announces, inside the transaction that enqueues them, that
-	// sites have new commands (PostgreSQL: pg_notify). May be nil.
-	NotifyTx func(ctx context.Context, tx *sql.Tx, siteIDs []string) error
+	// NotifyTx announces, inside the transaction that enqueues commands or
+	// stores a broadcast, the notices' payloads (NoticePayload;
+	// PostgreSQL: pg_notify). May be nil.
+	NotifyTx func(ctx context.Context, tx *sql.Tx, payloads []string) error
 	// SaveSeen, when set, writes the last-seen times of many sites in one
 	// statement (PostgreSQL: UPDATE ... FROM unnest); else one UPDATE per
 	// site in the transaction.
@@ -52,7 +53,7 @@ type Store struct {
 	rebound sync.Map // query -> rebound query
 
 	mu        sync.Mutex
-	listeners []func(siteID string)
+	listeners []func(fleet.Notice)
 }
 
 // New returns a Store over the pools with the dialect.
@@ -60,10 +61,10 @@ func New(w, r *sql.DB, d Dialect) *Store {
 	return &Store{W: w, R: r, d: d}
 }
 
-// AddListener registers fn to be called with each site id whose commands
-// this Store enqueued, after the commit (the in-process notification of a
-// single-process backend).
-func (s *Store) AddListener(fn func(siteID string)) func() {
+// AddListener registers fn to be called with each notice of this Store
+// (sites with new commands, new broadcasts), after the commit (the
+// in-process notification of a single-process backend).
+func (s *Store) AddListener(fn func(fleet.Notice)) func() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.listeners = append(s.listeners, fn)
@@ -75,18 +76,63 @@ func (s *Store) AddListener(fn func(siteID string)) func() {
 	}
 }
 
-func (s *Store) notifyLocal(siteIDs []string) {
+func (s *Store) notifyLocal(ns []fleet.Notice) {
 	s.mu.Lock()
-	ls := append([]func(string){}, s.listeners...)
+	ls := append([]func(fleet.Notice){}, s.listeners...)
 	s.mu.Unlock()
 	for _, fn := range ls {
 		if fn == nil {
 			continue
 		}
-		for _, id := range siteIDs {
-			fn(id)
+		for _, n := range ns {
+			fn(n)
 		}
 	}
+}
+
+// notify announces notices inside tx (other replicas, after the commit)
+// and returns a function that announces them in this process; call it
+// after the commit.
+func (s *Store) notify(ctx context.Context, tx *sql.Tx, ns []fleet.Notice) (func(), error) {
+	if len(ns) == 0 {
+		return func() {}, nil
+	}
+	if s.d.NotifyTx != nil {
+		ps := make([]string, len(ns))
+		for i, n := range ns {
+			ps[i] = NoticePayload(n)
+		}
+		if err := s.d.NotifyTx(ctx, tx, ps); err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+	}
+	return func() { s.notifyLocal(ns) }, nil
+}
+
+// NoticePayload encodes a notice for a notification channel: the site id
+// ("apo-1"), "b:" and a broadcast id, or "t:" and the id of a site whose
+// token or record changed. Site ids never contain a colon.
+func NoticePayload(n fleet.Notice) string {
+	switch {
+	case n.BroadcastID != 0:
+		return "b:" + strconv.FormatInt(n.BroadcastID, 10)
+	case n.TokenSiteID != "":
+		return "t:" + n.TokenSiteID
+	}
+	return n.SiteID
+}
+
+// ParseNotice decodes a payload of NoticePayload.
+func ParseNotice(p string) fleet.Notice {
+	if rest, ok := strings.CutPrefix(p, "b:"); ok {
+		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
+			return fleet.Notice{BroadcastID: id}
+		}
+	}
+	if rest, ok := strings.CutPrefix(p, "t:"); ok {
+		return fleet.Notice{TokenSiteID: rest}
+	}
+	return fleet.Notice{SiteID: p}
 }
 
 // q rewrites ? placeholders for the dialect; the result is cached.

@@ -26,6 +26,7 @@ func testHeartbeats(t *testing.T, s, s2 fleet.Store) {
 	}}))
 	got, err := s2.Heartbeat(c, "apo-1")
 	must(t, "read", err)
+	hb.OverallSince = t0 // a new heartbeat's state starts with it
 	if d := cmp.Diff(hb, got); d != "" {
 		t.Errorf("heartbeat (-want +got):\n%s", d)
 	}
@@ -48,7 +49,7 @@ func testHeartbeats(t *testing.T, s, s2 fleet.Store) {
 	// Version history: a new version is an event, the same one is not.
 	t2 := t0.Add(time.Hour)
 	hb2 := hb
-	hb2.ReceivedAt, hb2.Overall, hb2.RootCauses = t2, "ok", nil
+	hb2.ReceivedAt, hb2.Overall, hb2.RootCauses, hb2.OverallSince = t2, "ok", nil, time.Time{}
 	hb2.Components = map[string]string{"erp": "2025.2", "lifeline": "1.0.0"}
 	must(t, "save 2", s.SaveHeartbeats(c, fleet.HeartbeatBatch{Changed: []fleet.Heartbeat{hb2}}))
 	hb3 := hb2
@@ -68,6 +69,20 @@ func testHeartbeats(t *testing.T, s, s2 fleet.Store) {
 	if got.RootCauses == nil || len(got.RootCauses) != 0 || got.Sentence != "Alles in Ordnung." {
 		t.Errorf("changed heartbeat: got root causes %#v sentence %q; want [] and the new sentence", got.RootCauses, got.Sentence)
 	}
+	sameTime(t, "overall since (ok from t2, not moved by the same state)", got.OverallSince, t2)
+	health, err := s2.HealthEvents(c, "apo-1", 10)
+	must(t, "health events", err)
+	if len(health) != 2 || health[0].Overall != "ok" || !health[0].At.Equal(t2) || health[1].Overall != "degraded" ||
+		!health[1].At.Equal(t0) || len(health[1].RootCauses) != 1 {
+		t.Errorf("health events: got %+v; want ok at t2, degraded at t0 with its cause", health)
+	}
+	// A replica that saw the change earlier than it flushed gives its time.
+	hb4 := hb3
+	hb4.ReceivedAt, hb4.Overall, hb4.OverallSince = t2.Add(10*time.Minute), "down", t2.Add(5*time.Minute)
+	must(t, "save 4", s.SaveHeartbeats(c, fleet.HeartbeatBatch{Changed: []fleet.Heartbeat{hb4}}))
+	got, _ = s.Heartbeat(c, "apo-1")
+	sameTime(t, "overall since from the replica", got.OverallSince, t2.Add(5*time.Minute))
+	hb3 = hb4
 
 	all, err := s.Heartbeats(c)
 	must(t, "all", err)

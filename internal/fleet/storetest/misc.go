@@ -17,7 +17,25 @@ func testListen(t *testing.T, s, s2 fleet.Store) {
 	lctx, cancel := context.WithCancel(c)
 	defer cancel()
 	got := make(chan string, 16)
-	must(t, "listen", s2.Listen(lctx, func(id string) { got <- id }))
+	tokens := make(chan string, 16)
+	must(t, "listen", s2.Listen(lctx, func(n fleet.Notice) {
+		if n.SiteID != "" {
+			got <- n.SiteID
+		}
+		if n.TokenSiteID != "" {
+			tokens <- n.TokenSiteID
+		}
+	}))
+	// A revoked token is announced, so that every replica drops it.
+	must(t, "revoke", s.RevokeToken(c, "apo-2", t0))
+	select {
+	case id := <-tokens:
+		if id != "apo-2" {
+			t.Errorf("token notice: got %q; want apo-2", id)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("token notice: none within 10 s")
+	}
 	_, err := s.UpdateRollout(c, r, []fleet.Command{cmd("apo-2", rel, t0), cmd("apo-1", rel, t0), cmd("apo-2", rel, t0)})
 	must(t, "enqueue", err)
 	var ids []string

@@ -129,6 +129,9 @@ func testCommands(t *testing.T, s, s2 fleet.Store) {
 	_, err := s.UpdateRollout(c, r, []fleet.Command{c1, c2, c3})
 	must(t, "enqueue", err)
 
+	if ids, err := s2.PendingSites(c); err != nil || len(ids) != 2 || ids[0] != "apo-1" || ids[1] != "apo-2" {
+		t.Errorf("pending sites: got %v, %v; want apo-1 and apo-2", ids, err)
+	}
 	t1 := t0.Add(time.Minute)
 	p, err := s2.PendingCommands(c, "apo-1", t1)
 	must(t, "pending", err)

@@ -57,6 +57,9 @@ func testSitesFilter(t *testing.T, s, _ fleet.Store) {
 			n.Site.State = "HH"
 			n.Site.Name = "Klinik_Nord " + id
 		}
+		if id == "b2" {
+			n.Site.Contacts = "Herr Beispiel, 20095 Hamburg, 040 / 12 34-56"
+		}
 		ns = append(ns, n)
 	}
 	must(t, "create", s.CreateSites(c, ns))
@@ -77,6 +80,9 @@ func testSitesFilter(t *testing.T, s, _ fleet.Store) {
 		{"query underscore is literal", fleet.SiteFilter{Query: "k_n"}, []string{"b1", "b2"}, 2},
 		{"query percent is literal", fleet.SiteFilter{Query: "%"}, nil, 0},
 		{"query id", fleet.SiteFilter{Query: "a3"}, []string{"a3"}, 1},
+		{"query town in the contacts", fleet.SiteFilter{Query: "hamburg"}, []string{"b2"}, 1},
+		{"query phone written otherwise", fleet.SiteFilter{Query: "04012 3456"}, []string{"b2"}, 1},
+		{"query phone digits", fleet.SiteFilter{Query: "089123"}, []string{"a1", "a2", "a3", "b1"}, 4},
 		{"overall", fleet.SiteFilter{Overall: "down"}, []string{"a2"}, 1},
 		{"never reported", fleet.SiteFilter{Overall: "none"}, []string{"a1", "a3", "b2"}, 3},
 	}
