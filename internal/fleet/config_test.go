@@ -18,6 +18,9 @@ func TestLoadConfigGood(t *testing.T) {
 	if c.HeartbeatInterval.D() != 30*time.Second || c.DeadManDeadline.D() != 15*time.Minute || c.EnrolmentCodeTTL.D() != DefaultCodeTTL {
 		t.Errorf("durations: got %v %v %v", c.HeartbeatInterval.D(), c.DeadManDeadline.D(), c.EnrolmentCodeTTL.D())
 	}
+	if c.MemoryLimitBytes() != 900<<20 {
+		t.Errorf("memory_limit: got %d bytes; want 900 MiB", c.MemoryLimitBytes())
+	}
 	if c.SQLitePath() != filepath.Join("testdata", "fleetdata", "fleet.db") {
 		t.Errorf("sqlite path: got %q", c.SQLitePath())
 	}
@@ -42,6 +45,7 @@ func TestLoadConfigBad(t *testing.T) {
 			{6, "timezone", "IANA"},
 			{7, "dsn", "PostgreSQL"},
 			{8, "log_level", "not a log level"},
+			{9, "memory_limit", "not a size"},
 		}},
 		{"conf.unknown-key.yaml", []want{{2, "heartbeat", "unknown key"}}},
 		{"conf.bad-duration.yaml", []want{{2, "", "not a duration"}}},

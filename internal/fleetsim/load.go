@@ -41,6 +41,8 @@ type LoadOptions struct {
 	// load balancer that multiplexes (1: every site its own connection,
 	// heartbeat and long-poll multiplexed on it).
 	PerConn int
+	// MemoryLimit is the fleet processes' memory_limit ("": none).
+	MemoryLimit string
 	// BroadcastAt is when the broadcast is sent (default: half-way).
 	BroadcastAt time.Duration
 	// Exe and Args start a fleet process (the program's serving mode,
@@ -66,14 +68,16 @@ type SlowSecond struct {
 
 // LoadReport is what a load run measured.
 type LoadReport struct {
-	Sites     int    `json:"sites"`
-	Fleets    int    `json:"fleets"`
-	Store     string `json:"store"`
-	PerConn   int    `json:"sites_per_connection"`
-	Conns     int    `json:"connections"`
-	Heartbeat string `json:"heartbeat"`
-	Duration  string `json:"duration"`
-	InProcess bool   `json:"in_process"`
+	Sites   int    `json:"sites"`
+	Fleets  int    `json:"fleets"`
+	Store   string `json:"store"`
+	PerConn int    `json:"sites_per_connection"`
+	// MemoryLimit is the fleet's memory_limit in the run ("": none).
+	MemoryLimit string `json:"fleet_memory_limit,omitempty"`
+	Conns       int    `json:"connections"`
+	Heartbeat   string `json:"heartbeat"`
+	Duration    string `json:"duration"`
+	InProcess   bool   `json:"in_process"`
 	// Heartbeats sent and answered; latency from the site's side.
 	Heartbeats     int64   `json:"heartbeats"`
 	HeartbeatP50ms float64 `json:"heartbeat_p50_ms"`
@@ -171,7 +175,7 @@ func RunLoad(ctx context.Context, o LoadOptions) (LoadReport, error) {
 	if err := o.defaults(); err != nil {
 		return LoadReport{}, err
 	}
-	rep := LoadReport{Sites: o.Sites, Fleets: o.Fleets, Store: o.Store, PerConn: o.PerConn, Heartbeat: o.Heartbeat.String(),
+	rep := LoadReport{Sites: o.Sites, Fleets: o.Fleets, Store: o.Store, PerConn: o.PerConn, MemoryLimit: o.MemoryLimit, Heartbeat: o.Heartbeat.String(),
 		Duration: o.Duration.String(), InProcess: o.Exe == "", CPUs: runtime.NumCPU(), FileLimit: RaiseFileLimit()}
 	dir := o.Dir
 	if dir == "" {
@@ -442,8 +446,12 @@ func (r LoadReport) Words() string {
 	}
 	fmt.Fprintf(&b, "Nachricht: %d verbundene Standorte; 50 %% nach %s, 99 %% nach %s, 100 %% nach %s; erreicht %d, von der Fleet gezählt %d\n",
 		r.Connected, pct(r.Broadcast50ms), pct(r.Broadcast99ms), pct(r.Broadcast100ms), r.Reached, r.Delivered)
-	fmt.Fprintf(&b, "Fleet: CPU %.1f s (%.2f Kerne), Spitze Speicher %.0f MB; Simulation: CPU %.1f s, Spitze %.0f MB; Dateilimit %d\n",
-		r.FleetCPUSeconds, r.FleetCPUCores, r.FleetPeakMB, r.SimCPUSeconds, r.SimPeakMB, r.FileLimit)
+	limit := "keins"
+	if r.MemoryLimit != "" {
+		limit = r.MemoryLimit
+	}
+	fmt.Fprintf(&b, "Fleet: CPU %.1f s (%.2f Kerne), Spitze Speicher %.0f MB (memory_limit %s); Simulation: CPU %.1f s, Spitze %.0f MB; Dateilimit %d\n",
+		r.FleetCPUSeconds, r.FleetCPUCores, r.FleetPeakMB, limit, r.SimCPUSeconds, r.SimPeakMB, r.FileLimit)
 	for _, x := range r.SlowSeconds {
 		fmt.Fprintf(&b, "  Sekunde %d: %d von %d Heartbeats über 100 ms, max %.0f ms\n", x.At, x.Slow, x.Heartbeats, x.MaxMs)
 	}

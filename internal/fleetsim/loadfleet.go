@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,6 +71,9 @@ func prepareFleet(ctx context.Context, o LoadOptions, dir string, log *slog.Logg
 		"listen": "127.0.0.1:0", "data_dir": filepath.Join(dir, "data"), "heartbeat_interval": o.Heartbeat.String(),
 		"flush_interval": "10s", "planner_interval": "30s", "log_level": "warn",
 		"dead_man_deadline": max(15*time.Minute, 3*o.Heartbeat).String(),
+	}
+	if o.MemoryLimit != "" {
+		raw["memory_limit"] = o.MemoryLimit
 	}
 	if o.Store == "postgres" {
 		b := make([]byte, 5)
@@ -272,6 +277,7 @@ func ServeFleet(ctx context.Context, cfgPath string, stdin io.Reader, stdout, st
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	fleetapp.ApplyMemoryLimit(cfg)
 	app, err := fleetapp.Open(ctx, fleetapp.Options{Config: cfg, Log: log})
 	if err != nil {
 		return err
@@ -286,6 +292,14 @@ func ServeFleet(ctx context.Context, cfgPath string, stdin io.Reader, stdout, st
 		_, _ = io.Copy(io.Discard, stdin)
 		cancel()
 	}()
+	if addr := os.Getenv("LIFELINE_SIM_PPROF"); addr != "" {
+		// Profiling a load run: net/http/pprof on its own address
+		// (loopback), only in this serving mode of `sim load`.
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		go func() { _ = http.ListenAndServe(addr, mux) }() //nolint:gosec // diagnostics on loopback
+	}
 	fmt.Fprintf(stdout, "LISTEN %s\n", app.URL())
 	return app.Run(ctx)
 }

@@ -21,10 +21,7 @@ import (
 // broadcasts; the page /messages shows them with the runbook and the two
 // answers, a banner on every page points to an open one, and each new
 // broadcast is recorded in every open incident's timeline.
-//
-// Open calls it after openFleet (and after openIncidents):
-//
-//	if err := a.openBroadcasts(); err != nil { return fail(err) }
+// Open calls it after openFleet and openIncidents.
 func (a *App) openBroadcasts() error {
 	if a.Fleet == nil {
 		return nil
@@ -57,6 +54,7 @@ func (a *App) openBroadcasts() error {
 		a.Web.HandlePage(rt.Pattern, rt.Role, rt.Handler)
 	}
 	a.Web.AddBanner(h.Banner)
+	a.Web.AddCard(h.Card)
 	a.Web.AddNav(inboxweb.Prefix, inboxweb.NavTitle(), auth.RoleViewer)
 	return nil
 }

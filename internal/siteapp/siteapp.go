@@ -180,6 +180,9 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err := a.openFleet(o); err != nil {
 		return fail(err)
 	}
+	if err := a.openBroadcasts(); err != nil {
+		return fail(err)
+	}
 	if err := a.openAgent(ctx, o); err != nil {
 		return fail(err)
 	}

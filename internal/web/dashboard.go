@@ -50,6 +50,7 @@ type dashboardData struct {
 	Overall  string
 	Sentence sentenceView
 	Groups   []groupView
+	Cards    []template.HTML
 }
 
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +61,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		Overall:  string(overall(o)),
 		Sentence: s.sentence(o, lang),
 		Groups:   s.groups(o, lang),
+		Cards:    s.dashboardCards(r),
 	})
 }
 
@@ -275,3 +277,17 @@ func sparkline(values []float64, lang string) template.HTML {
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// dashboardCards asks the card sources (AddCard) for the dashboard.
+func (s *Server) dashboardCards(r *http.Request) []template.HTML {
+	s.mu.RLock()
+	cards := append([]func(*http.Request) (template.HTML, bool)(nil), s.cards...)
+	s.mu.RUnlock()
+	var out []template.HTML
+	for _, f := range cards {
+		if h, ok := f(r); ok {
+			out = append(out, h)
+		}
+	}
+	return out
+}

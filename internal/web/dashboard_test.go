@@ -2,6 +2,7 @@ package web
 
 import (
 	"html"
+	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -218,6 +219,20 @@ func TestExtensionPoints(t *testing.T) {
 		if page := e.do(c, "GET", path, nil, nil).body; !strings.Contains(page, `class="banner" role="alert">Notbetrieb aktiv`) {
 			t.Errorf("%s lacks the banner", path)
 		}
+	}
+	var card atomic.Bool
+	e.srv.AddCard(func(r *http.Request) (template.HTML, bool) {
+		return template.HTML(`<section class="card" id="hotline-card">Kasse neu starten</section>`), card.Load()
+	})
+	if page := e.do(c, "GET", "/", nil, nil).body; strings.Contains(page, "hotline-card") {
+		t.Error("card shown while its function says no")
+	}
+	card.Store(true)
+	if page := e.do(c, "GET", "/", nil, nil).body; !strings.Contains(page, `<div class="dash-cards"><section class="card" id="hotline-card">`) {
+		t.Error("the dashboard lacks the card")
+	}
+	if page := e.do(c, "GET", "/checks/ups", nil, nil).body; strings.Contains(page, "hotline-card") {
+		t.Error("a card belongs on the dashboard only")
 	}
 	page := e.do(c, "GET", "/test/page", nil, nil).body
 	for _, want := range []string{`<p id="ext">lang=de user=anna csrf-set=yes</p>`, "<title>Testseite – Apotheke am Markt</title>",

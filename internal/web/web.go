@@ -40,6 +40,8 @@
 //     and CSRF token.
 //   - AddBanner(f): f is asked on every page; when it returns true its text
 //     is shown on top, for example "Notbetrieb aktiv".
+//   - AddCard(f): a card on the dashboard, between the sentence and the
+//     checks, while f returns true.
 //   - AddNav(path, title, minRole): a navigation link for users with at
 //     least minRole.
 //   - WriteJSON, WriteError, RenderError: responses for handlers. Errors
@@ -143,6 +145,7 @@ type Server struct {
 	mu      sync.RWMutex
 	nav     []navItem
 	banners []func(r *http.Request) (check.Text, bool)
+	cards   []func(r *http.Request) (template.HTML, bool)
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -281,6 +284,16 @@ func (s *Server) AddBanner(f func(r *http.Request) (check.Text, bool)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.banners = append(s.banners, f)
+}
+
+// AddCard adds a card source for the dashboard: on every dashboard view f
+// is asked and, when it returns true, its HTML (made with html/template)
+// is shown between the sentence and the checks, for example a message
+// from the vendor's hotline with its runbook and answer buttons.
+func (s *Server) AddCard(f func(r *http.Request) (template.HTML, bool)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cards = append(s.cards, f)
 }
 
 // AddNav adds a navigation link shown to users with at least minRole.

@@ -131,6 +131,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := logger(cfg, stderr)
+	fleetapp.ApplyMemoryLimit(cfg)
 	app, err := fleetapp.Open(ctx, fleetapp.Options{Config: cfg, Log: log, Out: stdout, Version: version()})
 	if err != nil {
 		fmt.Fprintln(stderr, "lifeline fleet:", err)

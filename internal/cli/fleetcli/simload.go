@@ -52,6 +52,7 @@ func simLoad(ctx context.Context, args []string, exe string, prefix []string, st
 	fs.StringVar(&o.DSN, "dsn", "", "PostgreSQL server (default $LIFELINE_TEST_POSTGRES or postgres://postgres@127.0.0.1:5432/test); the run uses its own schema")
 	fs.IntVar(&o.Fleets, "fleets", 1, "number of fleet processes (more than one: --store postgres)")
 	fs.IntVar(&o.PerConn, "per-conn", 1, "sites sharing one HTTP/2 connection, as behind a multiplexing load balancer (1: one connection per site)")
+	fs.StringVar(&o.MemoryLimit, "memory-limit", "", "memory_limit of the fleet processes (like 900MiB; default none)")
 	fs.DurationVar(&o.BroadcastAt, "broadcast-at", 0, "when to send the broadcast (default half-way)")
 	inProc := fs.Bool("in-process", false, "run the fleet in this process (CPU and memory then include the emulated sites)")
 	dir := fs.String("dir", "", "keep the run's files (fleet logs) here")

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/lifeline-project/lifeline/internal/auth"
@@ -268,4 +269,14 @@ func InitKeys(ctx context.Context, cfg *fleet.Config, clk clock.Clock, log *slog
 		return err
 	}
 	return tufrepo.New(st, keys, clk).Init(ctx)
+}
+
+// ApplyMemoryLimit sets the process's soft memory limit from the
+// configuration (memory_limit), unless it is empty; it returns the limit
+// in force. Call it once per process, from the command that serves.
+func ApplyMemoryLimit(cfg *fleet.Config) int64 {
+	if n := cfg.MemoryLimitBytes(); n > 0 {
+		debug.SetMemoryLimit(n)
+	}
+	return debug.SetMemoryLimit(-1)
 }

@@ -149,6 +149,35 @@ func severityWords(s string) check.Text {
 	}
 }
 
+// Card is the dashboard card source for the web server (web.AddCard):
+// every open message nobody answered yet, with its text, runbook steps,
+// file and the two answer buttons, so that the counter staff see the
+// workaround where they look first. Showing the card does not count as
+// read (a dashboard may be on a screen nobody watches); opening the
+// messages page or answering does.
+func (h *Handler) Card(r *http.Request) (template.HTML, bool) {
+	lang := h.lang(r)
+	_, canAct := h.user(r)
+	d := pageData{Prefix: Prefix, CanAct: canAct}
+	if h.h.CSRF != nil {
+		d.CSRF = h.h.CSRF(r)
+	}
+	for _, m := range h.in.Active() {
+		if m.Answer == "" {
+			d.Active = append(d.Active, h.view(m, lang))
+		}
+	}
+	if len(d.Active) == 0 {
+		return "", false
+	}
+	var buf bytes.Buffer
+	if err := h.tmpl[lang].ExecuteTemplate(&buf, "card", d); err != nil {
+		h.log.Error("inboxweb: render card", "err", err)
+		return "", false
+	}
+	return template.HTML(buf.String()), true //nolint:gosec // produced by html/template
+}
+
 type msgView struct {
 	ID                                   int64
 	Class, Severity, Title, Text         string
@@ -304,6 +333,7 @@ var texts = map[string]check.Text{
 	"until":             check.Msg("sichtbar bis", "visible until"),
 	"steps":             check.Msg("So gehen Sie vor", "What to do"),
 	"file":              check.Msg("Datei", "File"),
+	"card.more":         check.Msg("Ganze Nachricht und Anmerkung", "Whole message and note"),
 	"file.missing":      check.Msg("wird noch geladen", "still downloading"),
 	"answered":          check.Msg("Ihre Antwort", "Your answer"),
 	"pending":           check.Msg("Die Antwort wird übertragen, sobald die Verbindung zum Hersteller steht.", "The answer is sent as soon as the connection to the vendor is up."),
